@@ -1,0 +1,3 @@
+package awssim
+
+func (s *Server) registerSTS() {}
