@@ -1,0 +1,236 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// check finds what is wrong across fields once the file is decoded: missing
+// choices, references to names that do not exist, values AWS would refuse.
+func check(c *Config, pos map[string]position, probs *problems) {
+	at := func(path string) position {
+		// The most specific recorded position at or above path.
+		for p := path; ; {
+			if ps, ok := pos[p]; ok {
+				return ps
+			}
+			i := strings.LastIndexAny(p, ".[")
+			if i < 0 {
+				return position{line: 1, col: 1}
+			}
+			p = p[:i]
+		}
+	}
+	add := func(path, format string, args ...any) { probs.add(at(path), path, format, args...) }
+
+	// where names the path a batch's setting was written at: the batch's own
+	// key, else batch_defaults' (the value came from there), else the batch.
+	where := func(b *Batch, key string) string {
+		own := "batches." + b.Name + "." + key
+		if _, ok := pos[own]; ok {
+			return own
+		}
+		if _, ok := pos["batch_defaults."+key]; ok {
+			return "batch_defaults." + key
+		}
+		return "batches." + b.Name
+	}
+	present := func(path string) bool { _, ok := pos[path]; return ok }
+
+	checkTFState(c, add)
+	checkBuild(c, add)
+	checkImages(c, add, present)
+	checkServices(c, add)
+	checkBatches(c, add, where)
+}
+
+type addFunc func(path, format string, args ...any)
+
+func checkTFState(c *Config, add addFunc) {
+	for _, st := range c.TFState {
+		p := "tfstate." + st.Name
+		switch {
+		case st.Path != "" && (st.Bucket != "" || st.Key != ""):
+			add(p, "set either path (a local state file) or bucket and key (a state in S3), not both")
+		case st.Path == "" && (st.Bucket == "" || st.Key == ""):
+			add(p, "set bucket and key (as in the backend \"s3\" block), or path for a local state file")
+		}
+	}
+}
+
+func checkBuild(c *Config, add addFunc) {
+	switch c.Build.Network {
+	case "", "default", "none", "host":
+	default:
+		add("build.network", "network mode %q is not supported; use default, none or host", c.Build.Network)
+	}
+	if c.Build.Concurrency < 0 {
+		add("build.concurrency", "must be 1 or more (or leave it out to build every image at once)")
+	}
+	for i, t := range c.Build.Tags {
+		checkTag(add, fmt.Sprintf("build.tags[%d]", i), t)
+	}
+}
+
+// tagRE is Docker's tag grammar.
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+func checkTag(add addFunc, path, tag string) {
+	if !tagRE.MatchString(tag) {
+		add(path, "%q is not a valid image tag (letters, digits, _ . -, up to 128, not starting with . or -)", tag)
+	}
+}
+
+// repoRE is ECR's repository name grammar.
+var repoRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+
+func checkImages(c *Config, add addFunc, present func(string) bool) {
+	if c.Images != nil && len(c.Images) == 0 {
+		add("images", "no images are listed; add at least one (name: {context: ..., repository: ...}) or remove the key")
+	}
+	owner := map[string]string{} // container -> image
+	for _, im := range c.Images {
+		p := "images." + im.Name
+		switch {
+		case im.Repository == "" && im.Registry == "":
+			add(p, "set repository (an ECR repository name) or registry (a full image name in another registry)")
+		case im.Repository != "" && im.Registry != "":
+			add(p+".registry", "set repository or registry, not both")
+		case im.Repository != "" && !repoRE.MatchString(im.Repository):
+			add(p+".repository", "%q is not a valid ECR repository name (lowercase letters, digits, and . _ - / between them); give the name, not the URI", im.Repository)
+		}
+		if im.Context == "" && present(p+".context") {
+			add(p+".context", "must not be empty; give the build context directory, e.g. ./%s", im.Name)
+		}
+		for i, t := range im.Tags {
+			checkTag(add, fmt.Sprintf("%s.tags[%d]", p, i), t)
+		}
+		for i, ct := range im.Containers {
+			cp := fmt.Sprintf("%s.containers[%d]", p, i)
+			if ct == "" {
+				add(cp, "container name must not be empty")
+				continue
+			}
+			if other, dup := owner[ct]; dup {
+				add(cp, "container %q is already fed by image %q; a container takes one image", ct, other)
+				continue
+			}
+			owner[ct] = im.Name
+		}
+	}
+}
+
+func checkServices(c *Config, add addFunc) {
+	names := make([]string, len(c.Images))
+	for i, im := range c.Images {
+		names[i] = im.Name
+	}
+	for _, s := range c.Services {
+		for i, name := range s.Images {
+			if c.Image(name) == nil {
+				add(fmt.Sprintf("services.%s.images[%d]", s.Name, i), "no image named %q%s", name, didYouMean(name, names))
+			}
+		}
+		if s.Timeout != 0 && s.Timeout.Std() < time.Minute {
+			add("services."+s.Name+".timeout", "a rollout cannot finish in under a minute; use 1m or more")
+		}
+	}
+}
+
+// batchNameRE keeps batch names usable in rule and schedule names.
+var batchNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$`)
+
+// roleARNRE is the shape of an IAM role ARN.
+var roleARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+
+// sqsARNRE is the shape of an SQS queue ARN.
+var sqsARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}(\.fifo)?$`)
+
+func checkBatches(c *Config, add addFunc, where func(b *Batch, key string) string) {
+	if len(c.Batches) > 0 && c.Name == "" {
+		add("name", "name is required when batches are defined: ecsctl marks the schedules it owns with it (e.g. name: myapp-production)")
+	}
+	for _, b := range c.Batches {
+		p := "batches." + b.Name
+		if !batchNameRE.MatchString(b.Name) {
+			add(p, "batch name %q must be 1-48 letters, digits, . _ - and start with a letter or digit", b.Name)
+		}
+		if b.Schedule == "" {
+			add(p, "missing schedule, e.g. schedule: cron(0 3 * * ? *)")
+		}
+		switch {
+		case b.Service == "" && b.TaskDefinition == "":
+			add(p, "set service (run the revision that service runs) or task_definition (a family, family:revision or ARN)")
+		case b.Service != "" && b.TaskDefinition != "":
+			add(where(b, "task_definition"), "set service or task_definition, not both")
+		}
+		switch b.Via {
+		case ViaRule, ViaScheduler:
+		default:
+			add(where(b, "via"), "%q is not a place for schedules; use rule (EventBridge rule) or scheduler (EventBridge Scheduler)", b.Via)
+		}
+		if b.Timezone != "" {
+			if _, err := time.LoadLocation(b.Timezone); err != nil || b.Timezone == "Local" {
+				add(where(b, "timezone"), "%q is not an IANA time zone such as Asia/Tokyo or UTC", b.Timezone)
+			} else if b.Via == ViaRule && b.Timezone != "UTC" && b.Timezone != "Etc/UTC" {
+				add(where(b, "timezone"), "EventBridge rules run in UTC only; set via: scheduler to run in %s", b.Timezone)
+			}
+		}
+		if b.Via == ViaRule {
+			if strings.HasPrefix(b.Schedule, "at(") {
+				add(where(b, "schedule"), "one-off at() schedules need the Scheduler; set via: scheduler")
+			}
+			if b.FlexibleWindow != 0 {
+				add(where(b, "flexible_window"), "flexible windows need the Scheduler; set via: scheduler or remove flexible_window")
+			}
+		}
+		if b.FlexibleWindow != 0 && (b.FlexibleWindow.Std() < time.Minute || b.FlexibleWindow.Std() > 24*time.Hour) {
+			add(where(b, "flexible_window"), "must be between 1m and 24h")
+		}
+		if b.Role == "" {
+			add(p, "missing role: the ARN of the IAM role EventBridge uses to run the task (set it here or in batch_defaults)")
+		} else if !roleARNRE.MatchString(b.Role) {
+			add(where(b, "role"), "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", b.Role)
+		}
+		if b.Network == nil || len(b.Network.Subnets) == 0 {
+			add(p, "missing network.subnets: Fargate tasks need awsvpc subnets (set them here or in batch_defaults)")
+		}
+		if b.Count < 1 || b.Count > 10 {
+			add(where(b, "count"), "must be between 1 and 10 (RunTask starts at most 10 tasks)")
+		}
+		switch b.PropagateTags {
+		case "", "TASK_DEFINITION":
+		default:
+			add(where(b, "propagate_tags"), "%q: use TASK_DEFINITION or leave it out", b.PropagateTags)
+		}
+		if b.DeadLetterQueue != "" && !sqsARNRE.MatchString(b.DeadLetterQueue) {
+			add(where(b, "dead_letter_queue"), "%q is not an SQS queue ARN (arn:aws:sqs:region:123456789012:name)", b.DeadLetterQueue)
+		}
+		if r := b.Retry; r != nil {
+			if r.MaximumAttempts != nil && (*r.MaximumAttempts < 0 || *r.MaximumAttempts > 185) {
+				add(where(b, "retry")+".maximum_attempts", "must be between 0 and 185")
+			}
+			if age := r.MaximumEventAge.Std(); age != 0 && (age < time.Minute || age > 24*time.Hour) {
+				add(where(b, "retry")+".maximum_event_age", "must be between 1m and 24h")
+			}
+		}
+		for _, o := range b.Overrides {
+			op := p + ".overrides." + o.Name
+			if o.CPU < 0 || o.Memory < 0 {
+				add(op, "cpu and memory must be positive")
+			}
+		}
+	}
+}
+
+func didYouMean(got string, names []string) string {
+	if s := suggest(got, names); s != "" {
+		return fmt.Sprintf("; did you mean %q?", s)
+	}
+	if len(names) > 0 {
+		return "; known: " + strings.Join(names, ", ")
+	}
+	return ""
+}
