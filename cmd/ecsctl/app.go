@@ -170,4 +170,3 @@ func (d debugWriter) Write(p []byte) (int, error) {
 	d.g.printer.Logf("%s", strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
-

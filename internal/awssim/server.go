@@ -218,7 +218,7 @@ func signingService(r *http.Request) string {
 }
 
 var jsonTargetPrefixes = map[string]string{
-	"AmazonEC2ContainerServiceV20141113":  "ecs",
+	"AmazonEC2ContainerServiceV20141113":   "ecs",
 	"AmazonEC2ContainerRegistry_V20150921": "ecr",
 	"AWSEvents":                            "events",
 	"Logs_20140328":                        "logs",
