@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -107,13 +108,31 @@ func newApp(g *globals) *cli.App {
 			g.printer = output.New(output.Options{Stdout: g.stdout, Stderr: g.stderr, Format: format, NoColor: c.Bool("no-color")})
 			return nil
 		},
-		Commands: []*cli.Command{
-			versionCommand(g),
-			validateCommand(g),
-		},
 	}
+	for _, mk := range commands {
+		app.Commands = append(app.Commands, mk(g))
+	}
+	sort.Slice(app.Commands, func(i, j int) bool { return commandOrder(app.Commands[i]) < commandOrder(app.Commands[j]) })
 	setUsageErrors(app.Commands)
 	return app
+}
+
+// commands holds every command; each command's file registers its
+// constructor in an init function, so commands do not share a list to edit.
+var commands []func(*globals) *cli.Command
+
+func register(mk func(*globals) *cli.Command) { commands = append(commands, mk) }
+
+// helpOrder lists commands in the order of the workflow; others follow by name.
+var helpOrder = []string{"init", "validate", "build", "deploy", "batch", "version"}
+
+func commandOrder(c *cli.Command) string {
+	for i, name := range helpOrder {
+		if c.Name == name {
+			return fmt.Sprintf("%02d", i)
+		}
+	}
+	return "99" + c.Name
 }
 
 func setUsageErrors(cmds []*cli.Command) {

@@ -27,6 +27,8 @@ func (v validateResult) WriteText(w io.Writer) error {
 	return err
 }
 
+func init() { register(validateCommand) }
+
 func validateCommand(g *globals) *cli.Command {
 	return &cli.Command{
 		Name:  "validate",

@@ -20,6 +20,8 @@ func (v versionResult) WriteText(w io.Writer) error {
 	return err
 }
 
+func init() { register(versionCommand) }
+
 func versionCommand(g *globals) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
