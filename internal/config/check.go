@@ -94,11 +94,11 @@ func checkImages(c *Config, add addFunc, present func(string) bool) {
 	for _, im := range c.Images {
 		p := "images." + im.Name
 		switch {
-		case im.Repository == "" && im.Registry == "":
+		case im.Repository == "" && im.Registry == "" && !present(p+".repository") && !present(p+".registry"):
 			add(p, "set repository (an ECR repository name) or registry (a full image name in another registry)")
 		case im.Repository != "" && im.Registry != "":
 			add(p+".registry", "set repository or registry, not both")
-		case im.Repository != "" && !repoRE.MatchString(im.Repository):
+		case im.Repository != "" && (!repoRE.MatchString(im.Repository) || strings.Contains(im.Repository, ".dkr.ecr.")):
 			add(p+".repository", "%q is not a valid ECR repository name (lowercase letters, digits, and . _ - / between them); give the name, not the URI", im.Repository)
 		}
 		if im.Context == "" && present(p+".context") {
