@@ -9,7 +9,10 @@ import (
 
 // check finds what is wrong across fields once the file is decoded: missing
 // choices, references to names that do not exist, values AWS would refuse.
-func check(c *Config, pos map[string]position, probs *problems) {
+//
+// Problems about values a lookup will fill (deferred offline) are not
+// reported: they cannot be judged before the lookup.
+func check(c *Config, pos map[string]position, deferred map[string]bool, probs *problems) {
 	at := func(path string) position {
 		// The most specific recorded position at or above path.
 		for p := path; ; {
@@ -23,7 +26,19 @@ func check(c *Config, pos map[string]position, probs *problems) {
 			p = p[:i]
 		}
 	}
-	add := func(path, format string, args ...any) { probs.add(at(path), path, format, args...) }
+	isDeferred := func(path string) bool {
+		for p := range deferred {
+			if p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(path, format string, args ...any) {
+		if !isDeferred(path) {
+			probs.add(at(path), path, format, args...)
+		}
+	}
 
 	// where names the path a batch's setting was written at: the batch's own
 	// key, else batch_defaults' (the value came from there), else the batch.
@@ -190,12 +205,12 @@ func checkBatches(c *Config, add addFunc, where func(b *Batch, key string) strin
 			add(where(b, "flexible_window"), "must be between 1m and 24h")
 		}
 		if b.Role == "" {
-			add(p, "missing role: the ARN of the IAM role EventBridge uses to run the task (set it here or in batch_defaults)")
+			add(p+".role", "missing role: the ARN of the IAM role EventBridge uses to run the task (set it here or in batch_defaults)")
 		} else if !roleARNRE.MatchString(b.Role) {
 			add(where(b, "role"), "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", b.Role)
 		}
 		if b.Network == nil || len(b.Network.Subnets) == 0 {
-			add(p, "missing network.subnets: Fargate tasks need awsvpc subnets (set them here or in batch_defaults)")
+			add(where(b, "network")+".subnets", "missing: Fargate tasks need awsvpc subnets (set network.subnets in the batch or in batch_defaults)")
 		}
 		if b.Count < 1 || b.Count > 10 {
 			add(where(b, "count"), "must be between 1 and 10 (RunTask starts at most 10 tasks)")

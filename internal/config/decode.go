@@ -19,12 +19,31 @@ type decoder struct {
 	// pos records where each decoded path was written, for later checks.
 	pos map[string]position
 	// deferred reports whether a scalar stands for a value that is not known
-	// yet (a lookup not resolved offline); it is accepted for any type.
-	deferred func(string) bool
+	// yet (a lookup not resolved offline); it is accepted for any type, and
+	// its path is recorded in deferredPaths so checks can leave it alone.
+	deferred      func(string) bool
+	deferredPaths map[string]bool
 }
 
 func newDecoder(probs *problems) *decoder {
-	return &decoder{probs: probs, anchors: map[string]ast.Node{}, pos: map[string]position{}}
+	return &decoder{probs: probs, anchors: map[string]ast.Node{}, pos: map[string]position{}, deferredPaths: map[string]bool{}}
+}
+
+// collectAnchors records every anchor of the document up front, so aliases
+// work even when their anchor sits under a key ecsctl ignores (x-...).
+func (d *decoder) collectAnchors(root ast.Node) {
+	ast.Walk(anchorVisitor{d}, root)
+}
+
+type anchorVisitor struct{ d *decoder }
+
+func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
+	if a, ok := n.(*ast.AnchorNode); ok {
+		if name, ok := a.Name.(*ast.StringNode); ok {
+			v.d.anchors[name.Value] = a.Value
+		}
+	}
+	return v
 }
 
 func posOf(n ast.Node) position {
@@ -167,6 +186,7 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 		return
 	}
 	if d.deferred != nil && isScalar(n) && d.deferred(scalarText(n)) {
+		d.deferredPaths[path] = true
 		return
 	}
 	if v.Type() == durationType {
@@ -301,6 +321,9 @@ func (d *decoder) decodeFields(n ast.Node, v reflect.Value, path string, seen ma
 			continue
 		}
 		f, known := byName[p.key]
+		if !known && strings.HasPrefix(p.key, "x-") {
+			continue // extension keys hold anchors for reuse, as in Compose files
+		}
 		if !known {
 			msg := "unknown key " + strconv.Quote(p.key)
 			if s := suggest(p.key, names); s != "" {

@@ -105,13 +105,14 @@ func parseOnce(path, display string, src []byte, funcs template.FuncMap, firstPa
 	}
 	d := newDecoder(probs)
 	d.deferred = func(s string) bool { return s == Deferred }
+	d.collectAnchors(file.Docs[0].Body)
 	d.decodeStruct(file.Docs[0].Body, reflect.ValueOf(cfg).Elem(), "")
 	if firstPass {
 		return cfg, &problems{} // everything is checked again in the second pass
 	}
 	cfg.positions = d.pos
 	applyDefaults(cfg)
-	check(cfg, d.pos, probs)
+	check(cfg, d.pos, d.deferredPaths, probs)
 	return cfg, probs
 }
 
