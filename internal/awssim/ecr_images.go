@@ -14,11 +14,12 @@ type ecrImageID struct {
 	ImageTag    string `json:"imageTag,omitempty"`
 }
 
-// String renders an image id the way ECR's messages do.
+// String renders an image id the way ECR's messages do:
+// {imageDigest:'null', imageTag:'latest'}.
 func (id ecrImageID) String() string {
 	q := func(v string) string {
 		if v == "" {
-			return "null"
+			v = "null"
 		}
 		return "'" + v + "'"
 	}
