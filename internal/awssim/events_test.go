@@ -134,8 +134,14 @@ func TestEventsRuleLifecycle(t *testing.T) {
 	evWantError(t, err, "ResourceNotFoundException", "Rule nope does not exist on EventBus default.")
 
 	for _, op := range []func() error{
-		func() error { _, err := eb.EnableRule(ctx, &eventbridge.EnableRuleInput{Name: aws.String("nope")}); return err },
-		func() error { _, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("nope")}); return err },
+		func() error {
+			_, err := eb.EnableRule(ctx, &eventbridge.EnableRuleInput{Name: aws.String("nope")})
+			return err
+		},
+		func() error {
+			_, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("nope")})
+			return err
+		},
 	} {
 		evWantError(t, op(), "ResourceNotFoundException", "Rule nope does not exist on EventBus default.")
 	}
