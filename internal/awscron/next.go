@@ -224,6 +224,11 @@ func offsetsNear(loc *time.Location, t time.Time) []int {
 		if next.IsZero() || next.After(end) {
 			return offsets
 		}
+		if !next.After(u) {
+			// Go reports a zone period ending where it began at the end of
+			// leap years past the tz table (2040-12-31 in New York); step on.
+			next = u.Add(time.Hour)
+		}
 		u = next
 	}
 }

@@ -133,6 +133,12 @@ func TestNextDaylightSaving(t *testing.T) {
 			[]string{"2026-03-01T00:00:00Z"}},
 		{"at in the spring-forward gap never runs", "at(2026-03-08T02:30:00)", "America/New_York", "2026-01-01T00:00:00Z", 1, nil},
 		{"at in the past", "at(2026-03-01T09:00:00)", "UTC", "2026-03-01T09:00:00Z", 1, nil},
+		// Go's ZoneBounds ends a period where it began at the end of leap
+		// years past the tz table; found by FuzzParse with this at().
+		{"NY New Year's Eve 2040", "cron(0 0 * * ? *)", "America/New_York", "2040-12-30T12:00:00Z", 2,
+			[]string{"2040-12-31T05:00:00Z", "2041-01-01T05:00:00Z"}},
+		{"far future at", "at(9029-01-01T00:00:00)", "America/New_York", "2026-01-01T00:00:00Z", 1,
+			[]string{"9029-01-01T05:00:00Z"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
