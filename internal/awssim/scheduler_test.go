@@ -290,7 +290,9 @@ func TestSchedulerValidation(t *testing.T) {
 		{"unknown time zone", func(in *scheduler.CreateScheduleInput) { in.ScheduleExpressionTimezone = aws.String("Asia/Tokio") }, "Invalid time zone Asia/Tokio."},
 		{"abbreviation", func(in *scheduler.CreateScheduleInput) { in.ScheduleExpressionTimezone = aws.String("JST") }, "Invalid time zone JST."},
 		{"Local", func(in *scheduler.CreateScheduleInput) { in.ScheduleExpressionTimezone = aws.String("Local") }, "Invalid time zone Local."},
-		{"flexible without window", func(in *scheduler.CreateScheduleInput) { in.FlexibleTimeWindow.Mode = types.FlexibleTimeWindowModeFlexible },
+		{"flexible without window", func(in *scheduler.CreateScheduleInput) {
+			in.FlexibleTimeWindow.Mode = types.FlexibleTimeWindowModeFlexible
+		},
 			"MaximumWindowInMinutes must be provided when the FlexibleTimeWindow Mode is FLEXIBLE."},
 		{"window too long", func(in *scheduler.CreateScheduleInput) {
 			in.FlexibleTimeWindow = &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeFlexible, MaximumWindowInMinutes: aws.Int32(1441)}
