@@ -396,19 +396,8 @@ func (t *tracker) finish(o Outcome, code int, msg string) {
 	case OutcomeRolledBack:
 		t.res.FinalTaskDefinition = t.followTD
 	}
-	line := msg
-	switch o {
-	case OutcomeSucceeded:
-		line = t.env.view.green("✓ ") + msg
-	case OutcomeInterrupted:
-	default:
-		line = t.env.view.red("✗ ") + msg
-	}
 	t.phase = PhaseDone
-	t.env.view.Draw(Snapshot{Service: t.ref.Key, At: now, Phase: PhaseDone, Notes: []string{line}})
-	if t.env.view.board != nil {
-		t.env.view.board.Set(t.ref.Key, string(o)+": "+msg)
-	}
+	t.env.view.Finish(t.ref.Key, o, msg)
 }
 
 func (t *tracker) missing(reason string) {

@@ -74,6 +74,21 @@ func (r *renderer) red(s string) string {
 	return r.p.Red(s)
 }
 
+// Finish sets a service's last status line.
+func (r *renderer) Finish(key string, o Outcome, msg string) {
+	if r.board == nil {
+		return
+	}
+	mark := r.red("✗ ")
+	switch o {
+	case OutcomeSucceeded, OutcomeUnchanged, OutcomePlanned:
+		mark = r.green("✓ ")
+	case OutcomeInterrupted:
+		mark = r.p.Yellow("… ")
+	}
+	r.board.Set(key, mark+string(o)+": "+msg)
+}
+
 // Warn prints a warning about a service.
 func (r *renderer) Warn(key, msg string) {
 	if r.board == nil {
@@ -93,7 +108,7 @@ func (r *renderer) status(s Snapshot) string {
 		return "waiting for deployment " + s.Following.ID + " to finish: " + deploymentLine(*s.Following)
 	}
 	if s.Following == nil {
-		return string(s.Phase)
+		return ""
 	}
 	var sb strings.Builder
 	switch s.Phase {
