@@ -81,6 +81,7 @@ type ECSTimings struct {
 	Stopping           time.Duration `yaml:"stopping" json:"stopping"`                     // STOPPING: containers get SIGTERM and exit
 	Deprovisioning     time.Duration `yaml:"deprovisioning" json:"deprovisioning"`         // DEPROVISIONING: ENI detached and deleted
 	TargetRegistration time.Duration `yaml:"targetRegistration" json:"targetRegistration"` // ELB target in "initial" (Elb.RegistrationInProgress)
+	HealthReaction     time.Duration `yaml:"healthReaction" json:"healthReaction"`         // the scheduler acts on a failed health check after this long
 	StoppedRetention   time.Duration `yaml:"stoppedRetention" json:"stoppedRetention"`     // how long a STOPPED task stays describable
 }
 
@@ -95,6 +96,7 @@ func DefaultECSTimings() ECSTimings {
 		Stopping:           5 * time.Second,
 		Deprovisioning:     10 * time.Second,
 		TargetRegistration: 10 * time.Second,
+		HealthReaction:     10 * time.Second,
 		StoppedRetention:   time.Hour,
 	}
 }
@@ -142,6 +144,7 @@ func (s *Server) SetECSTimings(t ECSTimings) {
 	fill(&t.Stopping, d.Stopping)
 	fill(&t.Deprovisioning, d.Deprovisioning)
 	fill(&t.TargetRegistration, d.TargetRegistration)
+	fill(&t.HealthReaction, d.HealthReaction)
 	fill(&t.StoppedRetention, d.StoppedRetention)
 	s.mu.Lock()
 	s.ecs.timings = t

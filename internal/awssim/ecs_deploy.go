@@ -22,8 +22,8 @@ import (
 //     went unhealthy;
 //  3. trips the circuit breaker if the PRIMARY deployment has failed
 //     too many tasks, rolling back to the last COMPLETED deployment;
-//  4. starts PRIMARY tasks up to the desired count, keeping every task not
-//     yet STOPPED within maximumPercent of the desired count, and holding
+//  4. starts PRIMARY tasks up to the desired count, keeping the tasks that
+//     should run within maximumPercent of the desired count, and holding
 //     launches back while the service is throttled;
 //  5. stops older deployments' tasks, unhealthy ones first, as long as the
 //     healthy tasks stay at or above minimumHealthyPercent;
@@ -69,6 +69,8 @@ type svcScheduler struct {
 type unhealthyNote struct {
 	task   *ecsTask
 	target *taskTarget // nil: container health checks
+	port   int
+	reason string // the target's health description when it failed
 }
 
 func (svc *ecsService) noteRegistered(tg *targetGroup, t *ecsTask) {
@@ -95,7 +97,11 @@ func (svc *ecsService) flagUnhealthy(t *ecsTask, tt *taskTarget) {
 			return
 		}
 	}
-	svc.sched.unhealthy = append(svc.sched.unhealthy, unhealthyNote{task: t, target: tt})
+	n := unhealthyNote{task: t, target: tt}
+	if tt != nil {
+		n.port, n.reason = tt.port, tt.desc
+	}
+	svc.sched.unhealthy = append(svc.sched.unhealthy, n)
 }
 
 // launchSucceeded: a task reached RUNNING, which ends launch throttling.
@@ -184,7 +190,7 @@ func (s *Server) schedule(svc *ecsService) {
 	p := svc.primary()
 	stopped := s.scaleIn(svc, p)
 	started := s.startTasks(svc, p)
-	s.reportStarted(svc, started, len(unhealthy))
+	s.reportStarted(svc, started, min(len(unhealthy), len(started)))
 	s.reportUnhealthy(svc, unhealthy)
 	for _, n := range unhealthy {
 		stopped = append(stopped, n.task)
@@ -220,8 +226,7 @@ func (d *ecsDeployment) liveTasks() []*ecsTask {
 	return out
 }
 
-// notStopped counts the service's tasks that are not yet STOPPED; this is
-// what maximumPercent bounds (draining tasks count).
+// notStopped counts the service's tasks that are not yet STOPPED.
 func (svc *ecsService) notStopped() int {
 	n := 0
 	for _, d := range svc.deployments {
@@ -283,7 +288,7 @@ func (s *Server) startTasks(svc *ecsService, p *ecsDeployment) []*ecsTask {
 		return nil // a failed deployment launches no more tasks
 	}
 	need := svc.desiredCount - len(p.liveTasks())
-	room := max(floorPct(svc.desiredCount, svc.maxPercent()), 1) - svc.notStopped()
+	room := max(floorPct(svc.desiredCount, svc.maxPercent()), 1) - len(svc.liveTasks())
 	n := min(need, room)
 	if n <= 0 {
 		return nil

@@ -77,8 +77,7 @@ func (s *Server) reportUnhealthy(svc *ecsService, notes []unhealthyNote) {
 			s.serviceEvent(svc, msgContainerUnhealthy, svc.name, n.task.id)
 			continue
 		}
-		s.serviceEvent(svc, msgTargetUnhealthy, svc.name, n.task.id, n.target.port,
-			targetGroupRef(n.target.tg.arn), n.target.desc)
+		s.serviceEvent(svc, msgTargetUnhealthy, svc.name, n.task.id, n.port, targetGroupRef(n.target.tg.arn), n.reason)
 	}
 }
 

@@ -362,6 +362,9 @@ func (s *Server) planContainerHealth(t *ecsTask, c *ecsContainer) {
 		s.taskAfter(t, at, func() {
 			c.healthStatus = status
 			s.taskHealthChanged(t)
+			if status == "UNHEALTHY" && c.essential {
+				s.actOnUnhealthy(t, nil)
+			}
 		})
 	}
 	if c.behavior.FailHealthChecks {
@@ -404,32 +407,37 @@ func (s *Server) containerExited(t *ecsTask, c *ecsContainer, code int) {
 
 // ---- health -------------------------------------------------------------------------
 
-// onTargetHealth follows a load balancer target of the task. An unhealthy
-// target makes the service replace the task, once the service's health
-// check grace period is over.
+// onTargetHealth follows a load balancer target of the task.
 func (s *Server) onTargetHealth(t *ecsTask, tt *taskTarget, et *elbTarget) {
 	tt.state, tt.reason, tt.desc = et.state, et.reason, et.description
 	if t.desiredStatus != "RUNNING" {
 		return
 	}
 	if et.state == "unhealthy" {
-		grace := time.Duration(t.svc.healthCheckGrace) * time.Second
-		since := t.startedAt
-		if since.IsZero() {
-			since = s.now()
-		}
-		if wait := since.Add(grace).Sub(s.now()); wait > 0 {
-			s.taskAfter(t, wait, func() {
-				if tt.state == "unhealthy" {
-					t.svc.flagUnhealthy(t, tt)
-					s.kick(t.svc)
-				}
-			})
-			return
-		}
-		t.svc.flagUnhealthy(t, tt)
+		s.actOnUnhealthy(t, tt)
 	}
 	s.taskHealthChanged(t)
+}
+
+// actOnUnhealthy makes the service replace a task whose load balancer target
+// (tt) or container health check (tt == nil) failed. The scheduler notices
+// HealthReaction later, and ignores failures during the service's health
+// check grace period, counted from the task's start.
+func (s *Server) actOnUnhealthy(t *ecsTask, tt *taskTarget) {
+	if t.svc == nil {
+		return
+	}
+	wait := s.ecs.timings.HealthReaction
+	if !t.startedAt.IsZero() {
+		graceEnd := t.startedAt.Add(time.Duration(t.svc.healthCheckGrace) * time.Second)
+		wait = max(wait, graceEnd.Sub(s.now()))
+	}
+	s.taskAfter(t, wait, func() {
+		if tt != nil && tt.state == "unhealthy" || tt == nil && t.healthStatus == "UNHEALTHY" {
+			t.svc.flagUnhealthy(t, tt)
+			s.kick(t.svc)
+		}
+	})
 }
 
 // taskHealthChanged recomputes whether the task counts as healthy. A service
@@ -467,9 +475,6 @@ func (s *Server) taskHealthChanged(t *ecsTask) {
 	}
 	if t.svc == nil {
 		return
-	}
-	if checked && t.healthStatus == "UNHEALTHY" && t.desiredStatus == "RUNNING" {
-		t.svc.flagUnhealthy(t, nil)
 	}
 	if t.healthy && !was && t.dep != nil && t.dep.status == "PRIMARY" && t.dep.rolloutState == "IN_PROGRESS" && t.svc.resetOnHealthy() {
 		t.dep.failedTasks = 0
