@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ecsctl/ecsctl/internal/awscron"
 )
@@ -31,6 +32,10 @@ type evRule struct {
 	roleArn            string
 	targets            map[string]*evTarget // by target Id
 	tags               []evTag
+
+	plan     *awscron.Schedule // the parsed ScheduleExpression, nil for event patterns
+	planFrom time.Time         // when the expression was set: rate() counts from here
+	armed    int               // bumped on every re-plan; outdated run events see the change
 }
 
 // evTag is a tag as EventBridge spells it.
@@ -144,6 +149,12 @@ func (s *Server) eventsPutRule(c *jsonCall) (any, error) {
 		r = &evRule{name: in.Name, arn: s.arn("events", "rule/"+in.Name), targets: map[string]*evTarget{}, tags: in.Tags}
 		s.events.rules[in.Name] = r
 	}
+	if in.ScheduleExpression != r.scheduleExpression {
+		r.plan, r.planFrom = nil, s.now()
+		if in.ScheduleExpression != "" {
+			r.plan, _ = awscron.ParseRule(in.ScheduleExpression) // validated above
+		}
+	}
 	r.scheduleExpression, r.eventPattern, r.roleArn = in.ScheduleExpression, in.EventPattern, in.RoleArn
 	r.state = in.State
 	if r.state == "" {
@@ -153,6 +164,7 @@ func (s *Server) eventsPutRule(c *jsonCall) (any, error) {
 	if in.Description != nil {
 		r.description = *in.Description
 	}
+	s.eventsArm(r)
 	return map[string]string{"RuleArn": r.arn}, nil
 }
 
@@ -283,6 +295,7 @@ func (s *Server) eventsSetState(c *jsonCall, state string) (any, error) {
 		return nil, err
 	}
 	r.state = state
+	s.eventsArm(r)
 	return nil, nil
 }
 

@@ -14,6 +14,7 @@ import (
 // including target types the simulator does not model.
 type evTarget struct {
 	id, arn string
+	spec    evTargetIn
 	raw     map[string]json.RawMessage
 }
 
@@ -45,23 +46,8 @@ type evInputTransformer struct {
 
 // evEcsParameters is a target's EcsParameters: how EventBridge calls RunTask.
 type evEcsParameters struct {
-	TaskDefinitionArn    string `json:"TaskDefinitionArn"`
-	TaskCount            *int   `json:"TaskCount"`
-	LaunchType           string `json:"LaunchType"`
-	NetworkConfiguration *struct {
-		AwsvpcConfiguration *struct {
-			Subnets        []string `json:"Subnets"`
-			SecurityGroups []string `json:"SecurityGroups"`
-			AssignPublicIp string   `json:"AssignPublicIp"`
-		} `json:"awsvpcConfiguration"`
-	} `json:"NetworkConfiguration"`
-	PlatformVersion      string  `json:"PlatformVersion"`
-	Group                string  `json:"Group"`
-	PropagateTags        string  `json:"PropagateTags"`
-	EnableECSManagedTags bool    `json:"EnableECSManagedTags"`
-	EnableExecuteCommand bool    `json:"EnableExecuteCommand"`
-	ReferenceId          string  `json:"ReferenceId"`
-	Tags                 []evTag `json:"Tags"`
+	ecsTargetParams
+	Tags []evTag `json:"Tags"`
 }
 
 type evPutTargetsIn struct {
@@ -88,7 +74,7 @@ func (s *Server) eventsPutTargets(c *jsonCall) (any, error) {
 		if err := json.Unmarshal(raw, &specs[i]); err != nil {
 			return nil, badRequest("SerializationException", "could not parse target %d: %v", i+1, err)
 		}
-		targets[i].id, targets[i].arn = specs[i].Id, specs[i].Arn
+		targets[i].id, targets[i].arn, targets[i].spec = specs[i].Id, specs[i].Arn, specs[i]
 	}
 	if err := validatePutTargets(in, specs); err != nil {
 		return nil, err
@@ -108,6 +94,7 @@ func (s *Server) eventsPutTargets(c *jsonCall) (any, error) {
 	for i := range targets {
 		r.targets[targets[i].id] = &targets[i]
 	}
+	s.eventsArm(r)
 	return map[string]any{"FailedEntryCount": 0, "FailedEntries": []any{}}, nil
 }
 
@@ -274,6 +261,7 @@ func (s *Server) eventsRemoveTargets(c *jsonCall) (any, error) {
 	for _, id := range in.Ids {
 		delete(r.targets, id)
 	}
+	s.eventsArm(r)
 	return map[string]any{"FailedEntryCount": 0, "FailedEntries": []any{}}, nil
 }
 

@@ -15,10 +15,19 @@ import (
 // schedSchedule is a schedule as the last CreateSchedule or UpdateSchedule
 // gave it (UpdateSchedule replaces everything, as on AWS).
 type schedSchedule struct {
-	name, group, arn  string
-	in                schedScheduleIn
-	target            map[string]json.RawMessage // answered back verbatim, plus defaults
+	name, group, arn string
+	schedDefinition
 	created, modified time.Time
+	armed             int // bumped on every re-plan; outdated run events see the change
+}
+
+// schedDefinition is what CreateSchedule and UpdateSchedule set.
+type schedDefinition struct {
+	in     schedScheduleIn
+	target map[string]json.RawMessage // answered back verbatim, plus defaults
+	spec   schedTargetIn
+	plan   *awscron.Schedule
+	loc    *time.Location
 }
 
 // schedScheduleIn is the body of CreateSchedule and UpdateSchedule.
@@ -58,22 +67,10 @@ type schedTargetIn struct {
 	EcsParameters *schedEcsParameters `json:"EcsParameters"`
 }
 
-// schedEcsParameters is how the Scheduler calls ecs:RunTask.
+// schedEcsParameters is how the Scheduler calls ecs:RunTask; its tags are
+// maps rather than Key/Value pairs.
 type schedEcsParameters struct {
-	TaskDefinitionArn    string `json:"TaskDefinitionArn"`
-	TaskCount            *int   `json:"TaskCount"`
-	LaunchType           string `json:"LaunchType"`
-	PlatformVersion      string `json:"PlatformVersion"`
-	Group                string `json:"Group"`
-	PropagateTags        string `json:"PropagateTags"`
-	ReferenceId          string `json:"ReferenceId"`
-	NetworkConfiguration *struct {
-		AwsvpcConfiguration *struct {
-			Subnets        []string `json:"Subnets"`
-			SecurityGroups []string `json:"SecurityGroups"`
-			AssignPublicIp string   `json:"AssignPublicIp"`
-		} `json:"awsvpcConfiguration"`
-	} `json:"NetworkConfiguration"`
+	ecsTargetParams
 	Tags []map[string]string `json:"Tags"`
 }
 
@@ -88,11 +85,11 @@ var (
 const schedDefaultRetryPolicy = `{"MaximumEventAgeInSeconds":86400,"MaximumRetryAttempts":185}`
 
 func (s *Server) schedCreateSchedule(c *schedCall) (any, error) {
-	in, target, err := s.schedReadSchedule(c)
+	def, err := s.schedReadSchedule(c)
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.schedGroupNamed(in.GroupName)
+	g, err := s.schedGroupNamed(def.in.GroupName)
 	if err != nil {
 		return nil, err
 	}
@@ -100,23 +97,25 @@ func (s *Server) schedCreateSchedule(c *schedCall) (any, error) {
 		return nil, schedConflict("Schedule %s already exists.", c.pathName)
 	}
 	sc := &schedSchedule{name: c.pathName, group: g.name, arn: s.arn("scheduler", "schedule/"+g.name+"/"+c.pathName),
-		in: in, target: target, created: s.now(), modified: s.now()}
+		schedDefinition: def, created: s.now(), modified: s.now()}
 	g.schedules[sc.name] = sc
+	s.schedArm(sc, s.now().Add(-time.Nanosecond))
 	return map[string]string{"ScheduleArn": sc.arn}, nil
 }
 
 // schedUpdateSchedule replaces a schedule: what the call omits returns to
 // its default, as AWS documents for UpdateSchedule.
 func (s *Server) schedUpdateSchedule(c *schedCall) (any, error) {
-	in, target, err := s.schedReadSchedule(c)
+	def, err := s.schedReadSchedule(c)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.schedScheduleNamed(in.GroupName, c.pathName)
+	sc, err := s.schedScheduleNamed(def.in.GroupName, c.pathName)
 	if err != nil {
 		return nil, err
 	}
-	sc.in, sc.target, sc.modified = in, target, s.now()
+	sc.schedDefinition, sc.modified = def, s.now()
+	s.schedArm(sc, s.now().Add(-time.Nanosecond))
 	return map[string]string{"ScheduleArn": sc.arn}, nil
 }
 
@@ -135,24 +134,25 @@ func (s *Server) schedScheduleNamed(group, name string) (*schedSchedule, error) 
 
 // schedReadSchedule decodes and validates a CreateSchedule or UpdateSchedule
 // body, and fills in the defaults the Scheduler answers with.
-func (s *Server) schedReadSchedule(c *schedCall) (schedScheduleIn, map[string]json.RawMessage, error) {
+func (s *Server) schedReadSchedule(c *schedCall) (schedDefinition, error) {
 	var in schedScheduleIn
 	var target schedTargetIn
 	var raw map[string]json.RawMessage
 	if err := c.decode(&in); err != nil {
-		return in, nil, err
+		return schedDefinition{}, err
 	}
 	if len(in.Target) > 0 {
 		if err := json.Unmarshal(in.Target, &target); err != nil {
-			return in, nil, schedValidation("Could not parse Target: %v", err)
+			return schedDefinition{}, schedValidation("Could not parse Target: %v", err)
 		}
 		_ = json.Unmarshal(in.Target, &raw)
 	}
 	if err := validateScheduleModel(c.pathName, in, target); err != nil {
-		return in, nil, err
+		return schedDefinition{}, err
 	}
-	if err := s.validateScheduleRules(in); err != nil {
-		return in, nil, err
+	plan, loc, err := s.validateScheduleRules(in)
+	if err != nil {
+		return schedDefinition{}, err
 	}
 	if in.GroupName == "" {
 		in.GroupName = schedDefaultGroup
@@ -169,7 +169,7 @@ func (s *Server) schedReadSchedule(c *schedCall) (schedScheduleIn, map[string]js
 	if _, ok := raw["RetryPolicy"]; !ok {
 		raw["RetryPolicy"] = json.RawMessage(schedDefaultRetryPolicy)
 	}
-	return in, raw, nil
+	return schedDefinition{in: in, target: raw, spec: target, plan: plan, loc: loc}, nil
 }
 
 // validateScheduleModel applies the constraints of the CreateSchedule model.
@@ -263,33 +263,35 @@ func validateScheduleECS(v *violations, ecs *schedEcsParameters) {
 
 // validateScheduleRules applies the Scheduler's rules beyond the model: a
 // valid expression and time zone, a consistent flexible window, and dates
-// that make sense.
-func (s *Server) validateScheduleRules(in schedScheduleIn) error {
-	if _, err := awscron.ParseSchedule(in.ScheduleExpression); err != nil {
-		return schedValidation("%s", awscron.AWSScheduleMessage(in.ScheduleExpression))
+// that make sense. It returns the parsed expression and zone.
+func (s *Server) validateScheduleRules(in schedScheduleIn) (*awscron.Schedule, *time.Location, error) {
+	plan, err := awscron.ParseSchedule(in.ScheduleExpression)
+	if err != nil {
+		return nil, nil, schedValidation("%s", awscron.AWSScheduleMessage(in.ScheduleExpression))
 	}
+	loc := time.UTC
 	if in.ScheduleExpressionTimezone != "" {
-		if _, err := awscron.LoadZone(in.ScheduleExpressionTimezone); err != nil {
-			return schedValidation("Invalid time zone %s.", in.ScheduleExpressionTimezone)
+		if loc, err = awscron.LoadZone(in.ScheduleExpressionTimezone); err != nil {
+			return nil, nil, schedValidation("Invalid time zone %s.", in.ScheduleExpressionTimezone)
 		}
 	}
 	switch w := in.FlexibleTimeWindow; {
 	case w.Mode == "FLEXIBLE" && w.MaximumWindowInMinutes == nil:
-		return schedValidation("MaximumWindowInMinutes must be provided when the FlexibleTimeWindow Mode is FLEXIBLE.")
+		return nil, nil, schedValidation("MaximumWindowInMinutes must be provided when the FlexibleTimeWindow Mode is FLEXIBLE.")
 	case w.Mode == "OFF" && w.MaximumWindowInMinutes != nil:
-		return schedValidation("MaximumWindowInMinutes must not be provided when the FlexibleTimeWindow Mode is OFF.")
+		return nil, nil, schedValidation("MaximumWindowInMinutes must not be provided when the FlexibleTimeWindow Mode is OFF.")
 	}
 	// StartDate and EndDate bound recurring schedules; one-time ones ignore them.
-	if strings.HasPrefix(in.ScheduleExpression, "at(") {
-		return nil
+	if plan.Kind() == awscron.At {
+		return plan, loc, nil
 	}
 	if in.StartDate != nil && time.Time(*in.StartDate).Before(s.now().Add(-5*time.Minute)) {
-		return schedValidation("The StartDate you specify cannot be earlier than 5 minutes ago.")
+		return nil, nil, schedValidation("The StartDate you specify cannot be earlier than 5 minutes ago.")
 	}
 	if in.StartDate != nil && in.EndDate != nil && !time.Time(*in.EndDate).After(time.Time(*in.StartDate)) {
-		return schedValidation("The EndDate you specify must be after the StartDate.")
+		return nil, nil, schedValidation("The EndDate you specify must be after the StartDate.")
 	}
-	return nil
+	return plan, loc, nil
 }
 
 // schedOut is a schedule as GetSchedule answers it.

@@ -1,0 +1,160 @@
+package awssim
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// scheduledWorld is a simulator on a manual clock with a cluster "main" and
+// a Fargate task definition "app" for scheduled rules and schedules to run.
+type scheduledWorld struct {
+	t       *testing.T
+	ctx     context.Context
+	srv     *Server
+	clock   *ManualClock
+	ecs     *ecs.Client
+	taskDef string
+}
+
+func newScheduledWorld(t *testing.T, start time.Time) *scheduledWorld {
+	clock := NewManualClock(start)
+	srv := NewTestServer(t, WithClock(clock))
+	w := &scheduledWorld{t: t, ctx: context.Background(), srv: srv, clock: clock, ecs: ecs.NewFromConfig(srv.AWSConfig())}
+	if _, err := w.ecs.CreateCluster(w.ctx, &ecs.CreateClusterInput{ClusterName: aws.String("main")}); err != nil {
+		t.Fatalf("CreateCluster: %v", err)
+	}
+	td, err := w.ecs.RegisterTaskDefinition(w.ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("app"), RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		NetworkMode: ecstypes.NetworkModeAwsvpc, Cpu: aws.String("256"), Memory: aws.String("512"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("public.ecr.aws/docker/library/busybox:1"), Essential: aws.Bool(true)}},
+	})
+	if err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+	w.taskDef = aws.ToString(td.TaskDefinition.TaskDefinitionArn)
+	return w
+}
+
+// advance moves simulated time on and applies what fell due.
+func (w *scheduledWorld) advance(d time.Duration) {
+	w.clock.Advance(d)
+	w.srv.Advance()
+}
+
+// started returns the tasks started by startedBy, oldest first.
+func (w *scheduledWorld) started(startedBy string) []ecstypes.Task {
+	w.t.Helper()
+	var arns []string
+	for _, status := range []ecstypes.DesiredStatus{ecstypes.DesiredStatusRunning, ecstypes.DesiredStatusStopped} {
+		out, err := w.ecs.ListTasks(w.ctx, &ecs.ListTasksInput{Cluster: aws.String("main"), StartedBy: aws.String(startedBy), DesiredStatus: status})
+		if err != nil {
+			w.t.Fatalf("ListTasks: %v", err)
+		}
+		arns = append(arns, out.TaskArns...)
+	}
+	if len(arns) == 0 {
+		return nil
+	}
+	out, err := w.ecs.DescribeTasks(w.ctx, &ecs.DescribeTasksInput{Cluster: aws.String("main"), Tasks: arns})
+	if err != nil {
+		w.t.Fatalf("DescribeTasks: %v", err)
+	}
+	sort.Slice(out.Tasks, func(i, j int) bool { return out.Tasks[i].CreatedAt.Before(*out.Tasks[j].CreatedAt) })
+	return out.Tasks
+}
+
+// startTimes lists when the tasks started by startedBy were created, in UTC.
+func (w *scheduledWorld) startTimes(startedBy string) []string {
+	var out []string
+	for _, task := range w.started(startedBy) {
+		out = append(out, task.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	return out
+}
+
+func TestEventsScheduledRuleStartsTasks(t *testing.T) {
+	w := newScheduledWorld(t, time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+	eb := eventbridge.NewFromConfig(w.srv.AWSConfig())
+	if _, err := eb.PutRule(w.ctx, &eventbridge.PutRuleInput{Name: aws.String("nightly"), ScheduleExpression: aws.String("cron(0 3 * * ? *)")}); err != nil {
+		t.Fatal(err)
+	}
+	target := ecsTarget(w.srv, "app")
+	target.EcsParameters.TaskDefinitionArn = aws.String(w.taskDef)
+	if _, err := eb.PutTargets(w.ctx, &eventbridge.PutTargetsInput{Rule: aws.String("nightly"), Targets: []types.Target{target}}); err != nil {
+		t.Fatal(err)
+	}
+
+	w.advance(59 * time.Minute)
+	if got := w.startTimes("events-rule/nightly"); len(got) != 0 {
+		t.Fatalf("tasks before 03:00: %v", got)
+	}
+	w.advance(2 * time.Minute)
+	tasks := w.started("events-rule/nightly")
+	if len(tasks) != 1 {
+		t.Fatalf("%d tasks after 03:00, want 1", len(tasks))
+	}
+	task := tasks[0]
+	if !task.CreatedAt.Equal(time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)) || aws.ToString(task.Group) != "batch" ||
+		aws.ToString(task.TaskDefinitionArn) != w.taskDef || task.LaunchType != ecstypes.LaunchTypeFargate {
+		t.Fatalf("started task: created %v group %s td %s launch %s", task.CreatedAt, aws.ToString(task.Group), aws.ToString(task.TaskDefinitionArn), task.LaunchType)
+	}
+	if task.Overrides == nil || len(task.Overrides.ContainerOverrides) != 1 ||
+		cmp.Diff([]string{"bin/nightly"}, task.Overrides.ContainerOverrides[0].Command) != "" {
+		t.Fatalf("the target's Input did not become the task's overrides: %+v", task.Overrides)
+	}
+
+	// A disabled rule does not run; enabled again it runs at its next time.
+	if _, err := eb.DisableRule(w.ctx, &eventbridge.DisableRuleInput{Name: aws.String("nightly")}); err != nil {
+		t.Fatal(err)
+	}
+	w.advance(24 * time.Hour)
+	if _, err := eb.EnableRule(w.ctx, &eventbridge.EnableRuleInput{Name: aws.String("nightly")}); err != nil {
+		t.Fatal(err)
+	}
+	w.advance(24 * time.Hour)
+	want := []string{"2026-03-01T03:00:00Z", "2026-03-03T03:00:00Z"}
+	if d := cmp.Diff(want, w.startTimes("events-rule/nightly")); d != "" {
+		t.Fatalf("runs (-want +got):\n%s", d)
+	}
+
+	// Without ECS targets nothing runs; a deleted rule never runs again.
+	if _, err := eb.RemoveTargets(w.ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String("nightly"), Ids: []string{"app"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.DeleteRule(w.ctx, &eventbridge.DeleteRuleInput{Name: aws.String("nightly")}); err != nil {
+		t.Fatal(err)
+	}
+	w.advance(48 * time.Hour)
+	if d := cmp.Diff(want, w.startTimes("events-rule/nightly")); d != "" {
+		t.Fatalf("runs after deletion (-want +got):\n%s", d)
+	}
+}
+
+func TestEventsRateRuleCountsFromCreation(t *testing.T) {
+	w := newScheduledWorld(t, time.Date(2026, 3, 1, 10, 7, 0, 0, time.UTC))
+	eb := eventbridge.NewFromConfig(w.srv.AWSConfig())
+	if _, err := eb.PutRule(w.ctx, &eventbridge.PutRuleInput{Name: aws.String("every-20"), ScheduleExpression: aws.String("rate(20 minutes)")}); err != nil {
+		t.Fatal(err)
+	}
+	target := ecsTarget(w.srv, "app")
+	target.EcsParameters.TaskDefinitionArn = aws.String(w.taskDef)
+	target.EcsParameters.TaskCount = aws.Int32(2)
+	w.advance(5 * time.Minute) // targets arrive later; the grid still counts from the rule's creation
+	if _, err := eb.PutTargets(w.ctx, &eventbridge.PutTargetsInput{Rule: aws.String("every-20"), Targets: []types.Target{target}}); err != nil {
+		t.Fatal(err)
+	}
+	w.advance(45 * time.Minute)
+	want := []string{"2026-03-01T10:27:00Z", "2026-03-01T10:27:00Z", "2026-03-01T10:47:00Z", "2026-03-01T10:47:00Z"}
+	if d := cmp.Diff(want, w.startTimes("events-rule/every-20")); d != "" {
+		t.Fatalf("runs (-want +got):\n%s", d)
+	}
+}
