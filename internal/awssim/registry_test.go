@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -377,5 +378,63 @@ func TestResolveImage(t *testing.T) {
 		if found != tc.found || ours != tc.ours || (found && got != digest) {
 			t.Errorf("resolveImage(%q) = %q, %v, %v; want found=%v ours=%v", tc.ref, got, found, ours, tc.found, tc.ours)
 		}
+	}
+}
+
+// Concurrent pushes of shared layers, reads and ECR calls keep the store
+// consistent (run with -race).
+func TestRegistryConcurrentClients(t *testing.T) {
+	s := NewTestServer(t)
+	if _, err := s.SeedRepository("web", false); err != nil {
+		t.Fatal(err)
+	}
+	c := newRegClient(t, s)
+	client := ecr.NewFromConfig(s.AWSConfig())
+	shared := newTestImage(t, "shared")
+	errs := make(chan error, 16)
+	for i := range 8 {
+		// Half push the same image under their own tag, half other images.
+		img := shared
+		if i%2 == 1 {
+			img = newTestImage(t, fmt.Sprintf("own-%d", i))
+		}
+		go func() { errs <- c.push("web", fmt.Sprintf("t%d", i), img) }()
+		go func() {
+			_, err := client.DescribeImages(context.Background(), &ecr.DescribeImagesInput{RepositoryName: aws.String("web")})
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := client.DescribeImages(context.Background(), &ecr.DescribeImagesInput{RepositoryName: aws.String("web")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := 0
+	for _, d := range out.ImageDetails {
+		tags += len(d.ImageTags)
+	}
+	if len(out.ImageDetails) != 5 || tags != 8 {
+		t.Fatalf("%d images with %d tags, want 5 images (1 shared + 4 own) with 8 tags", len(out.ImageDetails), tags)
+	}
+}
+
+func TestRegistryStorageRemovedOnClose(t *testing.T) {
+	s := New()
+	if _, err := s.SeedImage("web", "v1", map[string]string{"f": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := s.registry.dir
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("blob directory: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("blob directory %s still there after Close: %v", dir, err)
 	}
 }
