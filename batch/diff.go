@@ -82,11 +82,22 @@ func writeChange(b *strings.Builder, c *Change, paint Painter) {
 	if c.Action == ActionKeep || c.Action == ActionForeign {
 		return
 	}
+	fs := c.Fields
+	if c.Action == ActionDelete {
+		// What is deleted is named by its schedule and revision; the rest is noise.
+		fs = nil
+		for _, f := range c.Fields {
+			switch f.Key {
+			case "schedule", "timezone", "state", "task_definition":
+				fs = append(fs, f)
+			}
+		}
+	}
 	width := 0
-	for _, f := range c.Fields {
+	for _, f := range fs {
 		width = max(width, len(f.Key))
 	}
-	for _, f := range c.Fields {
+	for _, f := range fs {
 		old, nw := display(f.Key, f.Old), display(f.Key, f.New)
 		var v string
 		switch {

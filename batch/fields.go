@@ -135,7 +135,7 @@ func (t ecsTargetFields) flatten(fs *fields) {
 		age = int32(defaultEventAge / time.Second)
 	}
 	fs.add("retry.maximum_attempts", strconv.Itoa(int(attempts)))
-	fs.add("retry.maximum_event_age", (time.Duration(age) * time.Second).String())
+	fs.add("retry.maximum_event_age", fmtDuration(time.Duration(age)*time.Second))
 	fs.add("dead_letter_queue", t.dlq)
 	inputFields(fs, t.input)
 }
@@ -266,7 +266,7 @@ func scheduleFields(s *scheduler.GetScheduleOutput) fields {
 	fs.add("state", strings.ToLower(string(s.State)))
 	window := "off"
 	if w := s.FlexibleTimeWindow; w != nil && w.Mode == schtypes.FlexibleTimeWindowModeFlexible {
-		window = (time.Duration(aws.ToInt32(w.MaximumWindowInMinutes)) * time.Minute).String()
+		window = fmtDuration(time.Duration(aws.ToInt32(w.MaximumWindowInMinutes)) * time.Minute)
 	}
 	fs.add("flexible_window", window)
 	if a := s.ActionAfterCompletion; a != "" && a != schtypes.ActionAfterCompletionNone {
@@ -374,4 +374,16 @@ func sensitiveName(name string) bool {
 		}
 	}
 	return false
+}
+
+// fmtDuration writes d as the config does: "24h", "1h30m", "15m", "90s".
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -236,3 +236,6 @@ func badInput(format string, args ...any) error {
 }
 
 var _ = config.ViaRule
+
+// WriteText prints the plan as a diff (for --output text results).
+func (p *Plan) WriteText(w io.Writer) error { return WriteDiff(w, p, nil) }
