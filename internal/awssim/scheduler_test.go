@@ -3,6 +3,7 @@ package awssim
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -332,5 +333,30 @@ func TestSchedulerValidation(t *testing.T) {
 		if _, err := sc.CreateSchedule(ctx, in); err != nil {
 			t.Errorf("CreateSchedule in %s: %v", tz, err)
 		}
+	}
+}
+
+func TestSchedulerFaultsAndUnknownRoutes(t *testing.T) {
+	s, sc := newSchedulerClient(t)
+	ctx := context.Background()
+	// A 500 is retried by the SDK like a throttle.
+	s.AddFault(Fault{Service: "scheduler", Operation: "GetScheduleGroup", ServerError: 1, Times: 1})
+	if _, err := sc.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("default")}); err != nil {
+		t.Fatalf("GetScheduleGroup after a 500: %v", err)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 || reqs[0].Status != 500 || reqs[0].ErrorCode != "InternalServerException" || reqs[1].Status != 200 {
+		t.Fatalf("request log = %+v, want a 500 InternalServerException then a 200", reqs)
+	}
+
+	resp, err := http.Get(s.URL() + "/schedules/a/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]string
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != 404 || resp.Header.Get("X-Amzn-ErrorType") != "UnknownOperationException" || body["Message"] == "" {
+		t.Fatalf("unknown route answered %d %q %v", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), body)
 	}
 }
