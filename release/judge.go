@@ -51,11 +51,6 @@ func judge(svc types.Service, followID, taskDef string) judgement {
 			primary = &others[i]
 		}
 	}
-	breakerRollsBack := false
-	if cfg := svc.DeploymentConfiguration; cfg != nil && cfg.DeploymentCircuitBreaker != nil {
-		breakerRollsBack = cfg.DeploymentCircuitBreaker.Enable && cfg.DeploymentCircuitBreaker.Rollback
-	}
-
 	if follow == nil {
 		// Gone. ECS drops a deployment from the list once a newer one has
 		// replaced it and its tasks are gone; events tell whether the
@@ -66,6 +61,9 @@ func judge(svc types.Service, followID, taskDef string) judgement {
 		}
 		if msg := breakerEvent(svc, followID); msg != "" {
 			j.verdict, j.reason = breakerRollback, msg
+			if _, after, ok := strings.Cut(msg, "deployment failed: "); ok {
+				j.reason = "ECS deployment circuit breaker: " + after
+			}
 		}
 		return j
 	}
@@ -77,10 +75,8 @@ func judge(svc types.Service, followID, taskDef string) judgement {
 		if primary != nil {
 			return judgement{verdict: breakerRollback, reason: reason, next: primary}
 		}
-		if breakerRollsBack && follow.Status == "PRIMARY" {
-			// The rollback deployment is about to appear.
-			return judgement{verdict: inProgress}
-		}
+		// Still PRIMARY: no rollback is coming (the breaker rolls back in
+		// the same step it fails a deployment, or has nothing to roll back to).
 		return judgement{verdict: rolloutFailed, reason: reason}
 	}
 	if follow.Status != "PRIMARY" {

@@ -430,7 +430,8 @@ func (t *tracker) lost(err error) {
 // newEvents returns the service events not seen yet, oldest first.
 func (t *tracker) newEvents(svc types.Service) []ServiceEvent {
 	var out []ServiceEvent
-	for _, e := range svc.Events {
+	for i := len(svc.Events) - 1; i >= 0; i-- { // ECS lists them newest first
+		e := svc.Events[i]
 		id := aws.ToString(e.Id)
 		if t.seenEvents[id] {
 			continue
