@@ -15,10 +15,9 @@ type logsState struct {
 }
 
 type logGroup struct {
-	name          string
-	createdAt     time.Time
-	retentionDays int
-	streams       map[string]*logStream
+	name      string
+	createdAt time.Time
+	streams   map[string]*logStream
 }
 
 type logStream struct {
@@ -191,9 +190,6 @@ func (s *Server) logsDescribeLogGroups(c *jsonCall) (any, error) {
 			"logGroupArn":       s.logGroupArn(g.name),
 			"storedBytes":       stored,
 			"logGroupClass":     "STANDARD",
-		}
-		if g.retentionDays > 0 {
-			d["retentionInDays"] = g.retentionDays
 		}
 		out = append(out, d)
 	}

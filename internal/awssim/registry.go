@@ -20,7 +20,7 @@ import (
 //
 // It has its own lock so large blob uploads never hold s.mu. Lock order: s.mu
 // may be held when taking reg.mu (ECR handlers do), never the reverse; and no
-// disk or network I/O happens under reg.mu.
+// blob is read or written under reg.mu.
 type registry struct {
 	mu      sync.Mutex
 	dir     string                 // blobs and uploads on disk; made on first use, removed on Close
@@ -44,17 +44,14 @@ type repository struct {
 	imageTags map[string]string          // image tag -> manifest digest
 }
 
-func newRegistry() *registry {
-	return &registry{
+// registerRegistry prepares the registry; its directory is removed on Close.
+// Call with s.mu held.
+func (s *Server) registerRegistry() {
+	reg := &registry{
 		repos:   map[string]*repository{},
 		blobs:   map[string]int64{},
 		uploads: map[string]*blobUpload{},
 	}
-}
-
-// registerRegistry prepares the registry; its directory is removed on Close.
-func (s *Server) registerRegistry() {
-	reg := newRegistry()
 	s.registry = reg
 	s.onClose(func() {
 		reg.mu.Lock()
@@ -122,11 +119,9 @@ var (
 // regCall is one registry request, routed.
 type regCall struct {
 	s    *Server
-	w    http.ResponseWriter
 	r    *http.Request
-	op   string // operation name in the request log
 	repo string // repository name
-	ref  string // tag, digest or upload id, depending on op
+	ref  string // tag, digest or upload id, depending on the operation
 }
 
 // routeRegistry names the operation a request is, the way faults and the
@@ -175,7 +170,7 @@ func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	c := &regCall{s: s, w: w, r: r, op: op, repo: repo, ref: ref}
+	c := &regCall{s: s, r: r, repo: repo, ref: ref}
 	s.serveOpUnlocked(w, p, "registry", op, params, func() (any, error) {
 		if err := s.checkRegistryAuth(r); err != nil {
 			return nil, err
@@ -254,9 +249,7 @@ func (r *regResponse) respond(w http.ResponseWriter) {
 		w.Header()[k] = v
 	}
 	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
-	if r.body != nil || w.Header().Get("Content-Length") == "" {
-		w.Header().Set("Content-Length", strconv.Itoa(len(r.body)))
-	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(r.body))) // also for HEAD, whose body net/http drops
 	w.WriteHeader(r.status)
 	_, _ = w.Write(r.body)
 }

@@ -26,7 +26,7 @@ import (
 // blobUpload is an upload session: the bytes received so far, hashed as they
 // arrive so completing a 100 MB layer does not read it again.
 type blobUpload struct {
-	mu   sync.Mutex // serialises the requests of one session; never held with reg.mu while waiting on I/O
+	mu   sync.Mutex // serialises the requests of one session; taken before reg.mu, never after
 	id   string
 	repo string
 	file *os.File
