@@ -658,7 +658,7 @@ func runImage(ctx context.Context, im *image, o Options, auth *authCache, slots 
 		var digest string
 		for _, ref := range local {
 			o.Progress.Set(im.name, "pushing "+ref)
-			d, err := pushImage(ctx, o.Docker, im.name, ref, a, o.Progress, o.Verbose)
+			d, err := pushImage(ctx, o.Docker, im.name, ref, a, false, o.Progress, o.Verbose)
 			if err != nil {
 				return fmt.Errorf("image %s: %w", im.name, err)
 			}
@@ -675,7 +675,7 @@ func runImage(ctx context.Context, im *image, o Options, auth *authCache, slots 
 		return err
 	}
 	o.Progress.Set(im.name, "pushing")
-	digest, err := pushImage(ctx, o.Docker, im.name, local[0], a, o.Progress, o.Verbose)
+	digest, err := pushImage(ctx, o.Docker, im.name, local[0], a, true, o.Progress, o.Verbose)
 	if err != nil {
 		return fmt.Errorf("image %s: %w", im.name, err)
 	}

@@ -240,10 +240,11 @@ func (e *PushError) Error() string {
 
 // pushImage pushes ref (a local tag) and returns the manifest digest the
 // registry stored. auth is an X-Registry-Auth value ("" for none).
-func pushImage(ctx context.Context, d Docker, image, ref, auth string, out Progress, verbose bool) (string, error) {
+func pushImage(ctx context.Context, d Docker, image, ref, auth string, toECR bool, out Progress, verbose bool) (string, error) {
+	pushErr := func(msg string, err error) error { return pushError(ref, msg, err, toECR) }
 	resp, err := d.ImagePush(ctx, ref, client.ImagePushOptions{RegistryAuth: auth})
 	if err != nil {
-		return "", pushErr(ref, err.Error(), err)
+		return "", pushErr(err.Error(), err)
 	}
 	defer resp.Close()
 	layers := map[string][2]int64{} // layer -> current, total
@@ -254,10 +255,10 @@ func pushImage(ctx context.Context, d Docker, image, ref, auth string, out Progr
 			if ctx.Err() != nil {
 				return "", ctx.Err()
 			}
-			return "", pushErr(ref, err.Error(), err)
+			return "", pushErr(err.Error(), err)
 		}
 		if msg.Error != nil {
-			return "", pushErr(ref, msg.Error.Message, nil)
+			return "", pushErr(msg.Error.Message, nil)
 		}
 		if msg.Aux != nil {
 			var aux struct {
@@ -302,20 +303,22 @@ func pushImage(ctx context.Context, d Docker, image, ref, auth string, out Progr
 	return digest, nil
 }
 
-func pushErr(ref, msg string, err error) error {
+func pushError(ref, msg string, err error, toECR bool) error {
 	if err != nil && client.IsErrConnectionFailed(err) {
 		return fmt.Errorf("push %s: %w", ref, &EngineError{Err: err})
 	}
 	pe := &PushError{Ref: ref, Message: msg}
 	low := strings.ToLower(msg)
 	switch {
+	case (strings.Contains(low, "unauthorized") || strings.Contains(low, "denied") || strings.Contains(low, "authentication required")) && toECR:
+		pe.Hint = "the registry refused the credentials from ecr:GetAuthorizationToken: check that the role may push to the repository (ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:PutImage) and run again"
 	case strings.Contains(low, "unauthorized") || strings.Contains(low, "denied") || strings.Contains(low, "authentication required"):
-		pe.Hint = "the registry refused the credentials: check the IAM permissions for ECR (ecr:GetAuthorizationToken and the push actions) or, for another registry, docker login"
+		pe.Hint = "the registry refused the credentials Docker has for it: run docker login " + registryHost(ref)
 	case strings.Contains(low, "tag invalid") || strings.Contains(low, "immutable"):
 		pe.Hint = "the repository's tags are immutable and this tag already names another image"
 	case strings.Contains(low, "connection reset") || strings.Contains(low, "connection refused") || strings.Contains(low, "eof") ||
 		strings.Contains(low, "timeout") || strings.Contains(low, "no such host"):
-		pe.Hint = "the registry could not be reached; check the network and run again: what was pushed is reused"
+		pe.Hint = "the registry could not be reached; check the network and run again: layers already pushed are not sent again"
 	}
 	return pe
 }

@@ -298,6 +298,7 @@ func (t *tracker) stepError(dockerfileName, msg string) *StepError {
 	if m := vertexNameRE.FindStringSubmatch(s.name); m != nil {
 		cmd = m[2]
 	}
+	cmd = strings.Join(strings.Fields(cmd), " ")
 	if len(cmd) > 80 {
 		cmd = cmd[:77] + "..."
 	}

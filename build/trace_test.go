@@ -183,7 +183,7 @@ func TestTrackerFailure(t *testing.T) {
 	}
 	msg := se.Error()
 	for _, want := range []string{
-		"image app: app/Dockerfile:7: RUN --mount=type=cache,target=/cache echo hello; ls /cache;   echo bye >&2; e...: the command failed (exit code: 3)",
+		"image app: app/Dockerfile:7: RUN --mount=type=cache,target=/cache echo hello; ls /cache; echo bye >&2; exit 3: the command failed (exit code: 3)",
 		"   7 | RUN --mount=type=cache,target=/cache echo hello; ls /cache; \\",
 		"   9 |   echo bye >&2; exit 3",
 		"last output of the step:\n    line 10",
