@@ -201,6 +201,21 @@ func TestRegistryDockerPushAndPull(t *testing.T) {
 	if pulled, err := cli.ImageInspect(ctx, byDigest); err != nil || pulled.ID != inspect.ID {
 		t.Fatalf("pulled image %v %v, want the pushed image %s", pulled.ID, err, inspect.ID)
 	}
+
+	// Seeded images are real images too.
+	seeded, err := s.SeedImage("awssim-test/seeded", "v1", map[string]string{"hello.txt": "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seededRef := s.Host() + "/awssim-test/seeded@" + seeded
+	pull, err = cli.ImagePull(ctx, seededRef, client.ImagePullOptions{RegistryAuth: registryAuth(t, user, password, server)})
+	if err == nil {
+		err = pull.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatalf("pull of a seeded image: %v", err)
+	}
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), seededRef, client.ImageRemoveOptions{Force: true}) })
 }
 
 // readBuildOutput drains a build's JSON stream and returns its error, if any.
