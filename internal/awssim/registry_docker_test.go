@@ -215,7 +215,9 @@ func TestRegistryDockerPushAndPull(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pull of a seeded image: %v", err)
 	}
-	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), seededRef, client.ImageRemoveOptions{Force: true}) })
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), seededRef, client.ImageRemoveOptions{Force: true})
+	})
 }
 
 // readBuildOutput drains a build's JSON stream and returns its error, if any.
