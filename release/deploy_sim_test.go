@@ -144,3 +144,220 @@ func TestDeployCircuitBreakerRollback(t *testing.T) {
 		"the deployment circuit breaker failed deployment "+r.DeploymentID,
 		"rolled-back: the circuit breaker's rollback completed: the service runs web:1 again")
 }
+
+func TestDeployFailingHealthChecks(t *testing.T) {
+	s := newSim(t)
+	old := s.createService("web", svcOpts{desired: 2, loadBalancer: true, breaker: true, dereg: 30})
+	bad := img("web", "web", "v2-unhealthy")
+	s.srv.SetBehavior(awssim.BehaviorRule{Image: bad, Behavior: awssim.Behavior{FailHealthChecks: true, HealthCheckCode: 503}})
+	res, err, progress := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"web=" + bad}})
+	if code := exitcode.Of(err); code != exitcode.RolledBack {
+		t.Fatalf("exit code %d (%v), want %d", code, err, exitcode.RolledBack)
+	}
+	r := res.Services[0]
+	if r.Outcome != OutcomeRolledBack || r.FinalTaskDefinition != old || aws.ToString(s.waitSteady("web").TaskDefinition) != old {
+		t.Errorf("outcome %s, final %s: %s", r.Outcome, r.FinalTaskDefinition, r.Message)
+	}
+	mustContain(t, "failures", strings.Join(r.Failures, "\n"), "Task failed ELB health checks in (target-group ")
+	mustContain(t, "progress", progress, "in web-tg: unhealthy (Target.ResponseCodeMismatch", "[503]",
+		"stopped: Task failed ELB health checks in (target-group", "rolled-back:")
+}
+
+func TestDeployImageMissingFromRegistry(t *testing.T) {
+	s := newSim(t)
+	old := s.createService("web", svcOpts{desired: 2, breaker: true})
+	missing := s.srv.Host() + "/web:does-not-exist"
+	res, err, progress := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"web=" + missing}})
+	if code := exitcode.Of(err); code != exitcode.RolledBack {
+		t.Fatalf("exit code %d (%v), want %d", code, err, exitcode.RolledBack)
+	}
+	r := res.Services[0]
+	if r.FinalTaskDefinition != old {
+		t.Errorf("final %s, want %s", r.FinalTaskDefinition, old)
+	}
+	mustContain(t, "failures", strings.Join(r.Failures, "\n"), "CannotPullContainerError")
+	mustContain(t, "progress", progress, "CannotPullContainerError: pull image manifest has been retried", missing)
+}
+
+func TestDeployTimeoutRollsBack(t *testing.T) {
+	s := newSim(t)
+	old := s.createService("web", svcOpts{desired: 2, breaker: true})
+	slow := img("web", "app", "v2-slow")
+	s.srv.SetBehavior(awssim.BehaviorRule{Image: slow, Behavior: awssim.Behavior{StartDelay: 3 * time.Hour}})
+	res, err, progress := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"app=" + slow},
+		WatchOptions: WatchOptions{Timeout: 10 * time.Minute}})
+	if code := exitcode.Of(err); code != exitcode.RolledBack {
+		t.Fatalf("exit code %d (%v), want %d", code, err, exitcode.RolledBack)
+	}
+	r := res.Services[0]
+	if r.Outcome != OutcomeRolledBack || r.RolledBackBy != "ecsctl" || r.RollbackDeploymentID == "" || r.FinalTaskDefinition != old {
+		t.Errorf("outcome %s by %q (%s), final %s: %s", r.Outcome, r.RolledBackBy, r.RollbackDeploymentID, r.FinalTaskDefinition, r.Message)
+	}
+	if r.Duration < 10*time.Minute {
+		t.Errorf("duration %s, want at least the 10m timeout", r.Duration)
+	}
+	svc := s.describe("web")
+	if aws.ToString(svc.TaskDefinition) != old || len(svc.Deployments) != 1 || aws.ToString(svc.Deployments[0].Id) != r.RollbackDeploymentID ||
+		svc.Deployments[0].RolloutState != types.DeploymentRolloutStateCompleted {
+		t.Errorf("after the rollback the service runs %s with deployments %+v", aws.ToString(svc.TaskDefinition), svc.Deployments)
+	}
+	mustContain(t, "failures", strings.Join(r.Failures, "\n"), "timed out after 10m0s")
+	mustContain(t, "progress", progress, "the rollout did not finish within 10m0s: rolling back to web:1", "rolled-back: ecsctl's rollback completed")
+	// ecsctl wrote: register, update, and the rollback's update.
+	n := 0
+	for _, w := range s.srv.Writes() {
+		if w.Operation == "UpdateService" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d UpdateService calls, want 2 (deploy, rollback)", n)
+	}
+}
+
+func TestDeployNoRollback(t *testing.T) {
+	s := newSim(t)
+	s.createService("web", svcOpts{desired: 2, breakerNoRoll: true})
+	bad := img("web", "app", "v2-broken")
+	s.srv.SetBehavior(awssim.BehaviorRule{Image: bad, Behavior: awssim.ExitsWith(2, 5*time.Second)})
+	res, err, _ := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"app=" + bad},
+		WatchOptions: WatchOptions{NoRollback: true}})
+	if code := exitcode.Of(err); code != exitcode.NotRolledBack {
+		t.Fatalf("exit code %d (%v), want %d", code, err, exitcode.NotRolledBack)
+	}
+	r := res.Services[0]
+	if r.Outcome != OutcomeFailed || r.RolledBackBy != "" || aws.ToString(s.describe("web").TaskDefinition) != r.NewTaskDefinition {
+		t.Errorf("outcome %s by %q; the service runs %s: %s", r.Outcome, r.RolledBackBy, aws.ToString(s.describe("web").TaskDefinition), r.Message)
+	}
+	mustContain(t, "message", r.Message, "--no-rollback")
+	mustContain(t, "failures", strings.Join(r.Failures, "\n"), "container app exited 2")
+}
+
+func TestDeployFailedRolloutWithoutBreakerRollbackIsRolledBackByEcsctl(t *testing.T) {
+	s := newSim(t)
+	old := s.createService("web", svcOpts{desired: 2, breakerNoRoll: true})
+	bad := img("web", "app", "v2-broken")
+	s.srv.SetBehavior(awssim.BehaviorRule{Image: bad, Behavior: awssim.ExitsWith(2, 5*time.Second)})
+	res, err, _ := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"app=" + bad}})
+	if code := exitcode.Of(err); code != exitcode.RolledBack {
+		t.Fatalf("exit code %d (%v), want %d", code, err, exitcode.RolledBack)
+	}
+	if r := res.Services[0]; r.RolledBackBy != "ecsctl" || r.FinalTaskDefinition != old {
+		t.Errorf("rolled back by %q to %s", r.RolledBackBy, r.FinalTaskDefinition)
+	}
+	if got := aws.ToString(s.waitSteady("web").TaskDefinition); got != old {
+		t.Errorf("the service runs %s, want %s", got, old)
+	}
+}
+
+func TestDeployUnderThrottling(t *testing.T) {
+	s := newSim(t)
+	// Four tasks and the default 300 s deregistration delay: a rollout of
+	// several simulated minutes, dozens of polls.
+	s.createService("web", svcOpts{desired: 4, loadBalancer: true, breaker: true})
+	s.srv.ResetRequests()
+	s.srv.AddFault(awssim.Fault{Service: "ecs", Operation: "DescribeServices", Throttle: 0.3})
+	s.srv.AddFault(awssim.Fault{Service: "ecs", Operation: "ListTasks", Throttle: 0.3})
+	s.srv.AddFault(awssim.Fault{Service: "elasticloadbalancing", Operation: "DescribeTargetHealth", Throttle: 0.3})
+	// And, so the test never passes without throttling, three DescribeServices
+	// calls in a row throttled once the watch has begun.
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for s.srv.Count("ecs", "UpdateService") == 0 {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+		s.srv.AddFault(awssim.Fault{Service: "ecs", Operation: "DescribeServices", Throttle: 1, Times: 3})
+	}()
+	stats := &pollStats{}
+	res, err, _ := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"web=" + img("web", "web", "v2")},
+		WatchOptions: WatchOptions{stats: stats}})
+	if err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	r := res.Services[0]
+	if r.Outcome != OutcomeSucceeded || aws.ToString(s.describe("web").TaskDefinition) != r.NewTaskDefinition {
+		t.Errorf("outcome %s: %s", r.Outcome, r.Message)
+	}
+	throttled := 0
+	for _, req := range s.srv.Requests() {
+		if req.ErrorCode == "ThrottlingException" && req.Operation == "DescribeServices" {
+			throttled++
+		}
+	}
+	if throttled == 0 || stats.Throttled.Load() == 0 {
+		t.Errorf("nothing was throttled (simulator %d, ecsctl saw %d): the test proves nothing", throttled, stats.Throttled.Load())
+	}
+	if w := s.writes(); strings.Join(w, ",") != "ecs:RegisterTaskDefinition,ecs:UpdateService" {
+		t.Errorf("writes %v", w)
+	}
+	t.Logf("%d throttled answers; ecsctl saw %d throttled attempts in %d polls", throttled, stats.Throttled.Load(), stats.Polls.Load())
+}
+
+func TestDeployUnknownContainerWritesNothing(t *testing.T) {
+	s := newSim(t)
+	s.createService("web", svcOpts{desired: 1})
+	s.srv.ResetRequests()
+	res, err, _ := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"wbe=" + img("web", "web", "v2")}})
+	if code := exitcode.Of(err); code != exitcode.Usage || res != nil {
+		t.Fatalf("exit code %d (%v), want %d and no result", code, err, exitcode.Usage)
+	}
+	mustContain(t, "error", err.Error(), `"wbe"`, `it has "web", "app"`, "web:1")
+	if w := s.writes(); len(w) != 0 {
+		t.Errorf("writes %v, want none", w)
+	}
+}
+
+func TestDeployDryRunWritesNothing(t *testing.T) {
+	s := newSim(t)
+	s.createService("web", svcOpts{desired: 1})
+	s.srv.ResetRequests()
+	res, err, _ := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"app=" + img("web", "app", "v2")}, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Services[0]
+	if !res.DryRun || r.Outcome != OutcomePlanned || len(r.Images) != 1 {
+		t.Errorf("dry run result %+v", r)
+	}
+	mustContain(t, "diff", r.Diff, "--- web:1 (running)", "+++ web:<new> (would be registered)",
+		`-      "image": "registry.example.com/web-app:v1",`, `+      "image": "registry.example.com/web-app:v2",`)
+	if w := s.writes(); len(w) != 0 {
+		t.Errorf("writes %v, want none", w)
+	}
+}
+
+func TestDeploySameImagesRegistersNothing(t *testing.T) {
+	s := newSim(t)
+	old := s.createService("web", svcOpts{desired: 1})
+	s.srv.ResetRequests()
+	res, err, _ := s.deploy(Options{Config: s.config("web"), Services: []string{"web"},
+		Images: []string{"web=" + img("web", "web", "v1"), "app=" + img("web", "app", "v1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Services[0]; r.Outcome != OutcomeUnchanged || r.NewTaskDefinition != "" || r.FinalTaskDefinition != old {
+		t.Errorf("result %+v", r)
+	}
+	if w := s.writes(); len(w) != 0 {
+		t.Errorf("writes %v, want none", w)
+	}
+
+	// --force-new-deployment restarts the tasks on the same revision.
+	s.srv.ResetRequests()
+	res, err, _ = s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, ForceNewDeployment: true,
+		Images: []string{"web=" + img("web", "web", "v1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Services[0]; r.Outcome != OutcomeSucceeded || r.NewTaskDefinition != old {
+		t.Errorf("forced: %+v", r)
+	}
+	if w := s.writes(); strings.Join(w, ",") != "ecs:UpdateService" {
+		t.Errorf("forced writes %v, want one UpdateService", w)
+	}
+}

@@ -391,6 +391,8 @@ func (t *tracker) finish(o Outcome, code int, msg string) {
 		t.res.FinalTaskDefinition = t.last.ServiceTaskDefinition
 	}
 	switch o {
+	case OutcomeUnchanged, OutcomePlanned:
+		t.res.FinalTaskDefinition = t.res.OldTaskDefinition
 	case OutcomeSucceeded:
 		t.res.FinalTaskDefinition = t.newTD
 	case OutcomeRolledBack:

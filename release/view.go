@@ -181,11 +181,13 @@ func (r *renderer) stoppedText(t StoppedTask) string {
 		switch {
 		case c.ExitCode != nil:
 			fmt.Fprintf(&sb, " exited with code %d", *c.ExitCode)
-		default:
-			sb.WriteString(" did not exit on its own")
-		}
-		if c.Reason != "" {
+			if c.Reason != "" {
+				sb.WriteString(": " + c.Reason)
+			}
+		case c.Reason != "":
 			sb.WriteString(": " + c.Reason)
+		default:
+			sb.WriteString(": no exit code (it did not run)")
 		}
 		switch {
 		case len(c.LogLines) > 0:
