@@ -46,21 +46,28 @@ type field struct {
 	min, max int
 	names    []string // names for min, min+1, ... (month and day-of-week)
 	numbers  string   // the numeric range, for messages
-	hint     string   // every accepted spelling, for messages
 	cyclic   bool     // ranges may wrap around (22-2 in hours)
 	steps    bool     // '/' is allowed
 }
 
+// accepted spells out what the field takes, for messages.
+func (f field) accepted() string {
+	if f.names == nil {
+		return f.numbers
+	}
+	return f.numbers + " or " + f.names[0] + "-" + f.names[len(f.names)-1]
+}
+
 var (
-	minutesField = field{name: "minutes", min: 0, max: 59, numbers: "0-59", hint: "0-59", cyclic: true, steps: true}
-	hoursField   = field{name: "hours", min: 0, max: 23, numbers: "0-23", hint: "0-23", cyclic: true, steps: true}
-	domField     = field{name: "day-of-month", min: 1, max: 31, numbers: "1-31", hint: "1-31", cyclic: true, steps: true}
-	monthField   = field{name: "month", min: 1, max: 12, numbers: "1-12", hint: "1-12 or JAN-DEC", cyclic: true, steps: true,
+	minutesField = field{name: "minutes", min: 0, max: 59, numbers: "0-59", cyclic: true, steps: true}
+	hoursField   = field{name: "hours", min: 0, max: 23, numbers: "0-23", cyclic: true, steps: true}
+	domField     = field{name: "day-of-month", min: 1, max: 31, numbers: "1-31", cyclic: true, steps: true}
+	monthField   = field{name: "month", min: 1, max: 12, numbers: "1-12", cyclic: true, steps: true,
 		names: []string{"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}}
 	// AWS documents the day-of-week wildcards as , - * ? L # : no '/'.
-	dowField = field{name: "day-of-week", min: 1, max: 7, numbers: "1-7 (1 = SUN)", hint: "1-7 (1 = SUN) or SUN-SAT", cyclic: true,
+	dowField = field{name: "day-of-week", min: 1, max: 7, numbers: "1-7 (1 = SUN)", cyclic: true,
 		names: []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}}
-	yearField = field{name: "year", min: firstYear, max: lastYear, numbers: "1970-2199", hint: "1970-2199", steps: true}
+	yearField = field{name: "year", min: firstYear, max: lastYear, numbers: "1970-2199", steps: true}
 )
 
 // parseCron parses the inside of cron(...).
@@ -77,29 +84,28 @@ func parseCron(expr, inner string) (*cronSpec, error) {
 }
 
 // parseFields parses the six fields in order and reports the first problem.
-func parseFields(p []string) (*cronSpec, *fieldError) {
-	c := &cronSpec{}
-	var err error
+func parseFields(p []string) (c *cronSpec, err *fieldError) {
+	c = &cronSpec{}
 	if c.minutes, err = parseValues(minutesField, p[0]); err != nil {
-		return nil, err.(*fieldError)
+		return nil, err
 	}
 	if c.hours, err = parseValues(hoursField, p[1]); err != nil {
-		return nil, err.(*fieldError)
+		return nil, err
 	}
 	if c.dom, err = parseDOM(p[2]); err != nil {
-		return nil, err.(*fieldError)
+		return nil, err
 	}
 	if c.months, err = parseValues(monthField, p[3]); err != nil {
-		return nil, err.(*fieldError)
+		return nil, err
 	}
 	if c.dow, err = parseDOW(p[4]); err != nil {
-		return nil, err.(*fieldError)
+		return nil, err
 	}
 	if c.years, err = parseYears(p[5]); err != nil {
-		return nil, err.(*fieldError)
+		return nil, err
 	}
 	if err = checkDayFields(c, p[2], p[4]); err != nil {
-		return nil, err.(*fieldError)
+		return nil, err
 	}
 	return c, nil
 }
@@ -107,16 +113,14 @@ func parseFields(p []string) (*cronSpec, *fieldError) {
 // fieldError is a problem in one field; parseCron turns it into an *Error.
 type fieldError struct{ field, msg string }
 
-func (e *fieldError) Error() string { return e.field + ": " + e.msg }
-
-func errorf(f field, format string, args ...any) error {
+func errorf(f field, format string, args ...any) *fieldError {
 	return &fieldError{field: f.name, msg: fmt.Sprintf(format, args...)}
 }
 
 // checkDayFields enforces AWS's rule that exactly one of day-of-month and
 // day-of-week is '?': "You can't specify the Day-of-month and Day-of-week
 // fields in the same cron expression."
-func checkDayFields(c *cronSpec, dom, dow string) error {
+func checkDayFields(c *cronSpec, dom, dow string) *fieldError {
 	switch {
 	case c.dom.any && c.dow.any:
 		return &fieldError{field: "day-of-week", msg: "day-of-month and day-of-week are both '?'; one of them must say which days, e.g. cron(0 12 * * ? *) for every day"}
@@ -194,7 +198,7 @@ func validCron(s string) bool {
 
 // parseValues parses a field made of plain values: a comma-separated list of
 // '*', values, ranges and steps.
-func parseValues(f field, text string) (uint64, error) {
+func parseValues(f field, text string) (uint64, *fieldError) {
 	var bits uint64
 	for _, item := range strings.Split(text, ",") {
 		b, err := parseItem(f, item)
@@ -206,36 +210,47 @@ func parseValues(f field, text string) (uint64, error) {
 	return bits, nil
 }
 
-// parseItem parses one list item: *, */n, a, a-b, a/n or a-b/n. Ranges in
-// cyclic fields may wrap (hours 22-2 is 22,23,0,1,2), as in Quartz.
-func parseItem(f field, item string) (uint64, error) {
-	if item == "" {
-		return 0, errorf(f, "empty list item; write values separated by commas, e.g. 1,15")
-	}
-	rng, stepText, hasStep := strings.Cut(item, "/")
-	if hasStep && !f.steps {
-		return 0, errorf(f, "'/' is not allowed in %s (AWS allows , - * ? L # there); list the days instead, e.g. 2,4,6", f.name)
-	}
-	lo, hi := f.min, f.max
-	if rng != "*" {
-		var err error
-		if lo, hi, err = parseRange(f, rng, hasStep); err != nil {
-			return 0, err
-		}
-	}
-	step := 1
-	if hasStep {
-		var err error
-		if step, err = parseStep(f, stepText, item); err != nil {
-			return 0, err
-		}
+// parseItem parses one list item of a field with at most 64 values.
+func parseItem(f field, item string) (uint64, *fieldError) {
+	lo, hi, step, err := parseSpan(f, item)
+	if err != nil {
+		return 0, err
 	}
 	return spread(f, lo, hi, step), nil
 }
 
+// parseSpan parses one list item: *, */n, a, a-b, a/n or a-b/n, into the
+// values lo to hi every step. Ranges in cyclic fields may wrap (hours 22-2
+// is 22,23,0,1,2), as in Quartz.
+func parseSpan(f field, item string) (lo, hi, step int, err *fieldError) {
+	if item == "" {
+		return 0, 0, 0, errorf(f, "empty list item; write values separated by commas, e.g. %s", exampleList(f))
+	}
+	rng, stepText, hasStep := strings.Cut(item, "/")
+	if hasStep && !f.steps {
+		return 0, 0, 0, errorf(f, "'/' is not allowed in %s (AWS allows , - * ? L # there); list the days instead, e.g. 2,4,6", f.name)
+	}
+	lo, hi, step = f.min, f.max, 1
+	if rng != "*" {
+		if lo, hi, err = parseRange(f, rng, hasStep); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	if hasStep {
+		if step, err = parseStep(f, stepText, item); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	return lo, hi, step, nil
+}
+
+func exampleList(f field) string {
+	return fmt.Sprintf("%d,%d", f.min+1, f.min+3)
+}
+
 // parseRange parses "a" or "a-b". A lone value with a step ("5/15") runs
 // from the value to the end of the field.
-func parseRange(f field, rng string, hasStep bool) (lo, hi int, err error) {
+func parseRange(f field, rng string, hasStep bool) (lo, hi int, err *fieldError) {
 	a, b, isRange := strings.Cut(rng, "-")
 	if lo, err = parseValue(f, a, rng); err != nil {
 		return 0, 0, err
@@ -257,7 +272,7 @@ func parseRange(f field, rng string, hasStep bool) (lo, hi int, err error) {
 
 // parseValue parses a number or, in month and day-of-week, a name (in any
 // case, as Quartz reads them).
-func parseValue(f field, text, context string) (int, error) {
+func parseValue(f field, text, context string) (int, *fieldError) {
 	if text == "" {
 		return 0, errorf(f, "incomplete range %q; write a-b, e.g. %s", context, exampleRange(f))
 	}
@@ -272,7 +287,7 @@ func parseValue(f field, text, context string) (int, error) {
 		if strings.ContainsAny(upper, "?LW#") {
 			return 0, specialCharError(f, context)
 		}
-		return 0, errorf(f, "%q is not a number or name; %s takes %s", text, f.name, f.hint)
+		return 0, errorf(f, "%q is not a number or name; %s takes %s", text, f.name, f.accepted())
 	}
 	if n < f.min || n > f.max {
 		msg := fmt.Sprintf("%d is out of range %s", n, f.numbers)
@@ -293,7 +308,7 @@ func exampleRange(f field) string {
 
 // parseStep parses the n of ".../n". Like Quartz, AWS refuses a step larger
 // than the field allows (cron(*/60 * * * ? *) is rejected).
-func parseStep(f field, text, item string) (int, error) {
+func parseStep(f field, text, item string) (int, *fieldError) {
 	n, err := strconv.Atoi(text)
 	limit := f.max // as in Quartz: minutes 59, hours 23, day-of-month 31, month 12
 	if f.name == yearField.name {
@@ -325,7 +340,7 @@ func spread(f field, lo, hi, step int) uint64 {
 }
 
 // specialCharError explains a '?', L, W or # where the field does not take it.
-func specialCharError(f field, item string) error {
+func specialCharError(f field, item string) *fieldError {
 	switch {
 	case strings.Contains(item, "?"):
 		return errorf(f, "'?' is allowed only alone, and only in day-of-month and day-of-week")
@@ -344,7 +359,7 @@ func specialExample(f field) string {
 }
 
 // parseDOM parses day-of-month: ?, L, LW, nW, or plain values.
-func parseDOM(text string) (domSpec, error) {
+func parseDOM(text string) (domSpec, *fieldError) {
 	t := strings.ToUpper(text)
 	switch {
 	case t == "?":
@@ -367,7 +382,7 @@ func parseDOM(text string) (domSpec, error) {
 }
 
 // parseDOW parses day-of-week: ?, L (= SAT), nL, d#n, or plain values.
-func parseDOW(text string) (dowSpec, error) {
+func parseDOW(text string) (dowSpec, *fieldError) {
 	t := strings.ToUpper(text)
 	switch {
 	case t == "?":
@@ -389,7 +404,7 @@ func parseDOW(text string) (dowSpec, error) {
 
 // parseNth parses d#n, the n-th weekday d of the month. AWS allows only one
 // such expression in the field ("3#1,6#3" is not valid).
-func parseNth(t string) (dowSpec, error) {
+func parseNth(t string) (dowSpec, *fieldError) {
 	if strings.Contains(t, ",") {
 		return dowSpec{}, errorf(dowField, "only one expression is allowed with '#' (%s); e.g. 6#3 for the third Friday", t)
 	}
@@ -398,15 +413,15 @@ func parseNth(t string) (dowSpec, error) {
 	if err != nil {
 		return dowSpec{}, err
 	}
-	k, err := strconv.Atoi(n)
-	if err != nil || k < 1 || k > 5 {
+	k, convErr := strconv.Atoi(n)
+	if convErr != nil || k < 1 || k > 5 {
 		return dowSpec{}, errorf(dowField, "%q: write <day>#<n> with n from 1 to 5, e.g. 3#2 for the second Tuesday", t)
 	}
 	return dowSpec{nth: k, nthDay: day}, nil
 }
 
 // parseYears parses the year field into its 230-bit set.
-func parseYears(text string) ([4]uint64, error) {
+func parseYears(text string) ([4]uint64, *fieldError) {
 	var set [4]uint64
 	for _, item := range strings.Split(text, ",") {
 		if err := addYears(&set, item); err != nil {
@@ -416,27 +431,12 @@ func parseYears(text string) ([4]uint64, error) {
 	return set, nil
 }
 
-// addYears adds one list item of the year field; years do not fit parseItem's
-// 64-bit sets, so steps are spread here.
-func addYears(set *[4]uint64, item string) error {
-	f := yearField
-	if item == "" {
-		return errorf(f, "empty list item; write years separated by commas, e.g. 2026,2027")
-	}
-	rng, stepText, hasStep := strings.Cut(item, "/")
-	lo, hi := f.min, f.max
-	if rng != "*" {
-		var err error
-		if lo, hi, err = parseRange(f, rng, hasStep); err != nil {
-			return err
-		}
-	}
-	step := 1
-	if hasStep {
-		var err error
-		if step, err = parseStep(f, stepText, item); err != nil {
-			return err
-		}
+// addYears adds one list item of the year field, which has too many values
+// for parseItem's 64-bit sets.
+func addYears(set *[4]uint64, item string) *fieldError {
+	lo, hi, step, err := parseSpan(yearField, item)
+	if err != nil {
+		return err
 	}
 	for y := lo; y <= hi; y += step {
 		i := y - firstYear

@@ -66,6 +66,7 @@ func FuzzNextMatchesBruteForce(f *testing.F) {
 		time.Date(2011, 12, 28, 0, 0, 0, 0, time.UTC).Unix(),  // Apia skips 2011-12-30
 		time.Date(2018, 11, 3, 0, 0, 0, 0, time.UTC).Unix(),   // Sao Paulo DST at midnight
 		time.Date(2028, 2, 27, 0, 0, 0, 0, time.UTC).Unix(),   // leap day
+		time.Date(2040, 12, 30, 0, 0, 0, 0, time.UTC).Unix(),  // past the tz table, a leap year's end
 	}
 	for i, expr := range seeds {
 		f.Add(expr, starts[i%len(starts)], uint8(i))

@@ -177,3 +177,26 @@ func TestNextSinceBoundsCron(t *testing.T) {
 		t.Fatalf("n = 0 gave %v", got)
 	}
 }
+
+// BenchmarkNext measures the three next runs `ecsctl batch list` shows per
+// schedule: a weekday schedule in a DST zone, and a rare one (leap days).
+func BenchmarkNext(b *testing.B) {
+	ny, err := LoadZone("America/New_York")
+	if err != nil {
+		b.Fatal(err)
+	}
+	after := time.Date(2026, 3, 6, 12, 0, 0, 0, time.UTC)
+	for _, expr := range []string{"cron(30 2 ? * MON-FRI *)", "cron(0 0 29 2 ? *)", "cron(0/5 * * * ? *)"} {
+		s, err := ParseSchedule(expr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(expr, func(b *testing.B) {
+			for b.Loop() {
+				if len(s.Next(after, ny, 3)) != 3 {
+					b.Fatal("want 3 runs")
+				}
+			}
+		})
+	}
+}
