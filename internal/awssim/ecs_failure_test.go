@@ -94,7 +94,7 @@ func TestCircuitBreakerRollsBackCrashingImage(t *testing.T) {
 		"(service web) (deployment " + oldID + ") deployment completed.",
 		"(service web) has reached a steady state.",
 	} {
-		i := indexOf(msgs, want, from)
+		i := eventIndex(msgs, want, from)
 		if i < 0 {
 			t.Fatalf("no event %q after %d in:\n%s", want, from, strings.Join(msgs, "\n"))
 		}
@@ -110,7 +110,7 @@ func TestCircuitBreakerRollsBackCrashingImage(t *testing.T) {
 		crashed++
 		c := task.Containers[0]
 		if aws.ToString(task.StoppedReason) != "Essential container in task exited" || c.ExitCode == nil || *c.ExitCode != 1 {
-			t.Errorf("crashed task %s: reason %q, exit code %v", taskID(aws.ToString(task.TaskArn)), aws.ToString(task.StoppedReason), c.ExitCode)
+			t.Errorf("crashed task %s: reason %q, exit code %v", ecsTaskID(aws.ToString(task.TaskArn)), aws.ToString(task.StoppedReason), c.ExitCode)
 		}
 	}
 	if crashed < 3 {

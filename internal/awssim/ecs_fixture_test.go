@@ -24,11 +24,11 @@ type ecsFixture struct {
 	elb   *elb.Client
 }
 
-var simStart = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+var ecsSimStart = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 // newManualFixture starts a simulator whose clock only moves when the test says so.
 func newManualFixture(t *testing.T) *ecsFixture {
-	clock := NewManualClock(simStart)
+	clock := NewManualClock(ecsSimStart)
 	f := newFixture(t, WithClock(clock), WithSeed(7))
 	f.clock = clock
 	return f
@@ -231,8 +231,8 @@ func eventMessages(svc ecstypes.Service) []string {
 	return out
 }
 
-// indexOf returns the index of the first message containing sub at or after from, or -1.
-func indexOf(msgs []string, sub string, from int) int {
+// eventIndex returns the index of the first message containing sub at or after from, or -1.
+func eventIndex(msgs []string, sub string, from int) int {
 	for i := from; i < len(msgs); i++ {
 		if strings.Contains(msgs[i], sub) {
 			return i
@@ -241,4 +241,4 @@ func indexOf(msgs []string, sub string, from int) int {
 	return -1
 }
 
-func taskID(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
+func ecsTaskID(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }

@@ -35,7 +35,7 @@ func TestRollingUpdateFourTasks(t *testing.T) {
 	first := eventMessages(f.describeService("main", "web"))
 	for _, want := range []string{"(service web) has started 4 tasks: (task ", "(service web) registered 4 targets in (target-group " + tg + ")",
 		"deployment completed.", "(service web) has reached a steady state."} {
-		if indexOf(first, want, 0) < 0 {
+		if eventIndex(first, want, 0) < 0 {
 			t.Errorf("after CreateService, no event %q in %q", want, first)
 		}
 	}
@@ -134,24 +134,24 @@ func TestRollingUpdateFourTasks(t *testing.T) {
 		case newID:
 			newTasks++
 			if want := []string{"PROVISIONING", "PENDING", "ACTIVATING", "RUNNING"}; !slices.Equal(statuses[arn], want) {
-				t.Errorf("new task %s went %v, want %v", taskID(arn), statuses[arn], want)
+				t.Errorf("new task %s went %v, want %v", ecsTaskID(arn), statuses[arn], want)
 			}
 			if aws.ToString(task.TaskDefinitionArn) != td2 || aws.ToString(task.Group) != "service:web" {
-				t.Errorf("new task %s: task definition %s, group %s", taskID(arn), aws.ToString(task.TaskDefinitionArn), aws.ToString(task.Group))
+				t.Errorf("new task %s: task definition %s, group %s", ecsTaskID(arn), aws.ToString(task.TaskDefinitionArn), aws.ToString(task.Group))
 			}
 		default:
 			stopped++
 			if want := []string{"RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"}; !slices.Equal(statuses[arn], want) {
-				t.Errorf("old task %s went %v, want %v", taskID(arn), statuses[arn], want)
+				t.Errorf("old task %s went %v, want %v", ecsTaskID(arn), statuses[arn], want)
 			}
 			if task.StopCode != ecstypes.TaskStopCodeServiceSchedulerInitiated ||
 				aws.ToString(task.StoppedReason) != "Scaling activity initiated by (deployment "+newID+")" ||
 				aws.ToString(task.DesiredStatus) != "STOPPED" {
-				t.Errorf("old task %s: stopCode %s, stoppedReason %q", taskID(arn), task.StopCode, aws.ToString(task.StoppedReason))
+				t.Errorf("old task %s: stopCode %s, stoppedReason %q", ecsTaskID(arn), task.StopCode, aws.ToString(task.StoppedReason))
 			}
 			if task.StoppingAt == nil || task.StoppedAt == nil || task.ExecutionStoppedAt == nil ||
 				task.Containers[0].ExitCode == nil || *task.Containers[0].ExitCode != 0 {
-				t.Errorf("old task %s lacks its stop timestamps or exit code: %+v", taskID(arn), task)
+				t.Errorf("old task %s lacks its stop timestamps or exit code: %+v", ecsTaskID(arn), task)
 			}
 		}
 	}
@@ -171,7 +171,7 @@ func TestRollingUpdateFourTasks(t *testing.T) {
 		"(service web) (deployment " + newID + ") deployment completed.",
 		"(service web) has reached a steady state.",
 	} {
-		i := indexOf(msgs, want, from)
+		i := eventIndex(msgs, want, from)
 		if i < 0 {
 			t.Fatalf("no event %q after index %d in:\n%s", want, from, strings.Join(msgs, "\n"))
 		}
@@ -179,14 +179,14 @@ func TestRollingUpdateFourTasks(t *testing.T) {
 	}
 	stoppedInEvents := 0
 	for _, m := range msgs[len(first):] {
-		stoppedInEvents += strings.Count(m, "(task ") * boolInt(strings.Contains(m, "has stopped"))
+		stoppedInEvents += strings.Count(m, "(task ") * b2i(strings.Contains(m, "has stopped"))
 	}
 	if stoppedInEvents != 4 {
 		t.Errorf("stop events name %d tasks, want 4", stoppedInEvents)
 	}
 }
 
-func boolInt(b bool) int {
+func b2i(b bool) int {
 	if b {
 		return 1
 	}

@@ -100,7 +100,7 @@ func TestRunTaskExitCodeAndLogs(t *testing.T) {
 	// The lines the batch printed are in its awslogs stream, ECS-named.
 	logs := cloudwatchlogs.NewFromConfig(f.srv.AWSConfig())
 	ev, err := logs.GetLogEvents(f.ctx, &cloudwatchlogs.GetLogEventsInput{
-		LogGroupName: aws.String("/ecs/nightly"), LogStreamName: aws.String("ecs/web/" + taskID(arn)), StartFromHead: aws.Bool(true)})
+		LogGroupName: aws.String("/ecs/nightly"), LogStreamName: aws.String("ecs/web/" + ecsTaskID(arn)), StartFromHead: aws.Bool(true)})
 	if err != nil {
 		t.Fatalf("GetLogEvents: %v", err)
 	}
@@ -123,7 +123,7 @@ func TestRunTaskExitCodeAndLogs(t *testing.T) {
 		d, err := f.ecs.DescribeTasks(f.ctx, &ecs.DescribeTasksInput{Cluster: aws.String("batch"), Tasks: []string{server}})
 		return err == nil && aws.ToString(d.Tasks[0].LastStatus) == "RUNNING"
 	})
-	if _, err := f.ecs.StopTask(f.ctx, &ecs.StopTaskInput{Cluster: aws.String("batch"), Task: aws.String(taskID(server)),
+	if _, err := f.ecs.StopTask(f.ctx, &ecs.StopTaskInput{Cluster: aws.String("batch"), Task: aws.String(ecsTaskID(server)),
 		Reason: aws.String("done testing")}); err != nil {
 		t.Fatalf("StopTask: %v", err)
 	}
@@ -137,7 +137,7 @@ func TestRunTaskExitCodeAndLogs(t *testing.T) {
 		t.Errorf("user-stopped task: %s %q exit %v", st.StopCode, aws.ToString(st.StoppedReason), st.Containers[0].ExitCode)
 	}
 	if ev, _ := logs.GetLogEvents(f.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/ecs/nightly"),
-		LogStreamName: aws.String("ecs/web/" + taskID(server))}); ev == nil || len(ev.Events) != 1 ||
+		LogStreamName: aws.String("ecs/web/" + ecsTaskID(server))}); ev == nil || len(ev.Events) != 1 ||
 		aws.ToString(ev.Events[0].Message) != "web server listening" {
 		t.Errorf("the server's start line is not in its stream: %+v", ev)
 	}
