@@ -181,6 +181,13 @@ type Batch struct {
 	PropagateTags string `yaml:"propagate_tags"`
 	// Description is shown in the console next to the rule or schedule.
 	Description string `yaml:"description"`
+	// AWSName adopts an existing rule or schedule of this name (as `ecsctl
+	// init` writes for schedules it found) instead of the name ecsctl derives
+	// from the config's name and the batch's. ecsctl then manages it because
+	// the config names it; --prune never deletes an adopted schedule.
+	AWSName string `yaml:"aws_name"`
+	// ScheduleGroup is the Scheduler group of an adopted schedule (default: ecsctl's group for this config).
+	ScheduleGroup string `yaml:"schedule_group"`
 }
 
 // ContainerOverride changes one container of a batch's task definition.
