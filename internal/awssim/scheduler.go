@@ -206,16 +206,6 @@ func schedConflict(format string, args ...any) error {
 	return apiErr(http.StatusConflict, "ConflictException", format, args...)
 }
 
-// schedViolations answers collected model violations with the Scheduler's
-// status code.
-func schedViolations(v violations) error {
-	if err := v.err(); err != nil {
-		err.(*APIError).Status = http.StatusBadRequest
-		return err
-	}
-	return nil
-}
-
 // ---- schedule groups -----------------------------------------------------------
 
 // schedGroupNamed finds a group, answering ResourceNotFound when missing.
@@ -253,7 +243,7 @@ func (s *Server) schedCreateGroup(c *schedCall) (any, error) {
 	v.length(c.pathName, "name", 1, 64)
 	v.pattern(c.pathName, "name", schedNamePattern, schedNamePatternText)
 	validateSchedTags(&v, in.Tags)
-	if err := schedViolations(v); err != nil {
+	if err := v.err(); err != nil {
 		return nil, err
 	}
 	if s.scheduler.groups[c.pathName] != nil {
@@ -338,7 +328,7 @@ func schedMaxResults(text string) (int, error) {
 	}
 	var v violations
 	v.between(&n, "maxResults", 1, 100)
-	return n, schedViolations(v)
+	return n, v.err()
 }
 
 // ---- tags (schedule groups only, as in the Scheduler) ----------------------------
@@ -349,7 +339,7 @@ func (s *Server) schedTaggedGroup(arn string) (*schedGroup, error) {
 	var v violations
 	v.length(arn, "resourceArn", 1, 1011)
 	v.pattern(arn, "resourceArn", schedGroupARNShape, schedGroupARNPatternText)
-	if err := schedViolations(v); err != nil {
+	if err := v.err(); err != nil {
 		return nil, err
 	}
 	name := arn[strings.LastIndex(arn, "/")+1:]
@@ -379,7 +369,7 @@ func (s *Server) schedTagResource(c *schedCall) (any, error) {
 	}
 	var v violations
 	validateSchedTags(&v, in.Tags)
-	if err := schedViolations(v); err != nil {
+	if err := v.err(); err != nil {
 		return nil, err
 	}
 	g, err := s.schedTaggedGroup(c.pathName)

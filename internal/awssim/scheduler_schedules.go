@@ -201,7 +201,7 @@ func validateScheduleModel(name string, in schedScheduleIn, t schedTargetIn) err
 	} else {
 		validateScheduleTarget(&v, t)
 	}
-	return schedViolations(v)
+	return v.err()
 }
 
 // validateScheduleTarget checks the target's members: an ARN, an IAM role
@@ -354,7 +354,7 @@ func (s *Server) schedListSchedules(c *schedCall) (any, error) {
 	q := c.query
 	var v violations
 	v.enum(q.Get("State"), "state", "ENABLED", "DISABLED")
-	if err := schedViolations(v); err != nil {
+	if err := v.err(); err != nil {
 		return nil, err
 	}
 	limit, err := schedMaxResults(q.Get("MaxResults"))
