@@ -126,6 +126,7 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	e := newEnv(o.WatchOptions)
+	e.keepRevisions = o.KeepRevisions
 
 	// Read: the services, and the task definitions they run.
 	svcs, err := describeServices(ctx, o.ECS, targets)
