@@ -42,6 +42,19 @@ type responder interface {
 	respond(w http.ResponseWriter)
 }
 
+// statusReporter is a responder that tells the request log which status it answers.
+type statusReporter interface {
+	statusCode() int
+}
+
+// resultStatus is the HTTP status a successful result is answered with.
+func resultStatus(res any) int {
+	if sr, ok := res.(statusReporter); ok {
+		return sr.statusCode()
+	}
+	return http.StatusOK
+}
+
 // protocol writes results and errors in one AWS wire format.
 type protocol interface {
 	writeResult(w http.ResponseWriter, svc, op string, result any)
@@ -92,11 +105,11 @@ func (s *Server) serveOpWith(w http.ResponseWriter, p protocol, svc, op string, 
 	if lock {
 		s.lockAndAdvance()
 		res, err = safeRun(run)
-		s.logRequest(Request{Time: s.now(), Service: svc, Operation: op, Params: params, Status: statusOf(err), ErrorCode: codeOf(err)})
+		s.logRequest(Request{Time: s.now(), Service: svc, Operation: op, Params: params, Status: statusOf(err, res), ErrorCode: codeOf(err)})
 		s.mu.Unlock()
 	} else {
 		res, err = safeRun(run)
-		logIt(statusOf(err), codeOf(err))
+		logIt(statusOf(err, res), codeOf(err))
 	}
 	if err != nil {
 		p.writeError(w, svc, asAPIError(err))
@@ -129,9 +142,9 @@ func asAPIError(err error) *APIError {
 	return apiErr(500, "InternalFailure", "%v", err)
 }
 
-func statusOf(err error) int {
+func statusOf(err error, res any) int {
 	if err == nil {
-		return 200
+		return resultStatus(res)
 	}
 	return asAPIError(err).Status
 }

@@ -244,6 +244,8 @@ type regResponse struct {
 	body   []byte
 }
 
+func (r *regResponse) statusCode() int { return r.status }
+
 func (r *regResponse) respond(w http.ResponseWriter) {
 	for k, v := range r.header {
 		w.Header()[k] = v

@@ -150,6 +150,8 @@ type s3Response struct {
 	body   []byte
 }
 
+func (r *s3Response) statusCode() int { return r.status }
+
 func (r *s3Response) respond(w http.ResponseWriter) {
 	for k, v := range r.header {
 		w.Header()[k] = v
