@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -116,8 +117,12 @@ func batchRunCommand(g *globals) *cli.Command {
 			"task running and prints how to stop it.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-wait", Usage: "print the task ARN and return once the task is started"},
+			&cli.DurationFlag{Name: "poll-interval", Value: 2 * time.Second, Usage: "how often the task and its logs are read"},
 		},
 		Action: func(c *cli.Context) error {
+			if c.Duration("poll-interval") <= 0 {
+				return exitcode.BadInput(fmt.Errorf("--poll-interval must be positive, e.g. 2s"))
+			}
 			if c.NArg() != 1 {
 				return exitcode.BadInput(fmt.Errorf("batch run takes one batch name (see ecsctl batch run --help)"))
 			}
@@ -125,7 +130,7 @@ func batchRunCommand(g *globals) *cli.Command {
 			if err != nil {
 				return err
 			}
-			ro := batch.RunOptions{Options: opts, Name: c.Args().First(), NoWait: c.Bool("no-wait"), Output: g.printer.Stdout()}
+			ro := batch.RunOptions{Options: opts, Name: c.Args().First(), NoWait: c.Bool("no-wait"), Output: g.printer.Stdout(), PollInterval: c.Duration("poll-interval")}
 			if g.printer.JSON() {
 				ro.Output = g.printer.Stderr() // stdout carries the JSON result
 			}
