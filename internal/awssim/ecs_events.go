@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -43,6 +44,25 @@ func (s *Server) serviceEvent(svc *ecsService, format string, args ...any) {
 		svc.events = svc.events[:maxServiceEvents-1]
 	}
 	svc.events = append([]serviceEvent{ev}, svc.events...)
+	svc.eventsJSON = nil
+}
+
+// eventsRendered returns the service's events as JSON, encoded once per
+// change: DescribeServices answers them on every poll, and 100 events are
+// most of its answer.
+func (svc *ecsService) eventsRendered() json.RawMessage {
+	if svc.eventsJSON == nil {
+		events := svc.events
+		if events == nil {
+			events = []serviceEvent{}
+		}
+		b, err := json.Marshal(events)
+		if err != nil {
+			panic(fmt.Sprintf("render service events: %v", err))
+		}
+		svc.eventsJSON = b
+	}
+	return svc.eventsJSON
 }
 
 // taskList renders tasks as ECS does: "(task 1234...) (task 5678...)".

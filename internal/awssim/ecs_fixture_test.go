@@ -16,7 +16,7 @@ import (
 
 // ecsFixture drives the simulator's ECS and ELBv2 through the real SDK clients.
 type ecsFixture struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	srv   *Server
 	clock *ManualClock // nil when the clock runs on its own
@@ -27,14 +27,14 @@ type ecsFixture struct {
 var ecsSimStart = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 // newManualFixture starts a simulator whose clock only moves when the test says so.
-func newManualFixture(t *testing.T) *ecsFixture {
+func newManualFixture(t testing.TB) *ecsFixture {
 	clock := NewManualClock(ecsSimStart)
 	f := newFixture(t, WithClock(clock), WithSeed(7))
 	f.clock = clock
 	return f
 }
 
-func newFixture(t *testing.T, opts ...Option) *ecsFixture {
+func newFixture(t testing.TB, opts ...Option) *ecsFixture {
 	srv := NewTestServer(t, opts...)
 	cfg := srv.AWSConfig()
 	return &ecsFixture{

@@ -1,7 +1,10 @@
 package awssim
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"reflect"
 	"sort"
 	"strings"
@@ -12,11 +15,28 @@ import (
 // DeleteService. How a service's deployments roll is in ecs_deploy.go.
 
 type ecsService struct {
-	cluster          *ecsCluster
-	name, arn        string
-	status           string // ACTIVE, DRAINING, INACTIVE
+	cluster   *ecsCluster
+	name, arn string
+	status    string   // ACTIVE, DRAINING, INACTIVE
+	td        *taskDef // what the PRIMARY deployment runs
+	serviceSettings
+	tags        []ecsTag
+	roleArn     string
+	placementC  []json.RawMessage
+	placementS  []json.RawMessage
+	registries  []json.RawMessage
+	deployments []*ecsDeployment // PRIMARY first
+	history     []*serviceDeployment
+	events      []serviceEvent  // newest first, at most maxServiceEvents
+	eventsJSON  json.RawMessage // events rendered, nil when stale
+	createdAt   time.Time
+
+	sched svcScheduler
+}
+
+// serviceSettings are what UpdateService can change.
+type serviceSettings struct {
 	desiredCount     int
-	td               *taskDef // what the PRIMARY deployment runs
 	launchType       string
 	capacityProvider []json.RawMessage
 	platformVersion  string
@@ -27,17 +47,6 @@ type ecsService struct {
 	propagateTags    string
 	managedTags      bool
 	enableExec       bool
-	tags             []ecsTag
-	roleArn          string
-	placementC       []json.RawMessage
-	placementS       []json.RawMessage
-	registries       []json.RawMessage
-	deployments      []*ecsDeployment // PRIMARY first
-	history          []*serviceDeployment
-	events           []serviceEvent // newest first, at most maxServiceEvents
-	createdAt        time.Time
-
-	sched svcScheduler
 }
 
 type ecsLoadBalancer struct {
@@ -110,10 +119,10 @@ func (c deploymentConfig) withDefaults() deploymentConfig {
 
 func ecsIntPtr(v int) *int { return &v }
 
-func (svc *ecsService) maxPercent() int { return *svc.config.MaximumPercent }
-func (svc *ecsService) minPercent() int { return *svc.config.MinimumHealthyPercent }
-func (svc *ecsService) breaker() circuitBreakerConfig {
-	return *svc.config.DeploymentCircuitBreaker
+func (set serviceSettings) maxPercent() int { return *set.config.MaximumPercent }
+func (set serviceSettings) minPercent() int { return *set.config.MinimumHealthyPercent }
+func (set serviceSettings) breaker() circuitBreakerConfig {
+	return *set.config.DeploymentCircuitBreaker
 }
 
 // resetOnHealthy reports whether a task turning healthy resets the failed
@@ -201,39 +210,29 @@ func (s *Server) ecsCreateService(c *jsonCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	set := serviceSettings{
+		launchType: in.LaunchType, capacityProvider: in.CapacityProviderStrategy,
+		platformVersion: orStr(in.PlatformVersion, "LATEST"), loadBalancers: in.LoadBalancers,
+		propagateTags: orStr(in.PropagateTags, "NONE"),
+		config:        deploymentConfig{}.merge(in.DeploymentConfiguration).withDefaults(),
+	}
+	if set.launchType == "" && len(set.capacityProvider) == 0 {
+		set.launchType = "EC2"
+	}
+	set.apply(&in)
 	svc := &ecsService{
 		cluster: cl, name: in.ServiceName, arn: s.arn("ecs", "service/"+cl.name+"/"+in.ServiceName),
-		status: "ACTIVE", td: td, launchType: in.LaunchType, capacityProvider: in.CapacityProviderStrategy,
-		platformVersion: orStr(in.PlatformVersion, "LATEST"), loadBalancers: in.LoadBalancers,
-		propagateTags: orStr(in.PropagateTags, "NONE"), tags: in.Tags, roleArn: in.Role,
+		status: "ACTIVE", td: td, serviceSettings: set, tags: in.Tags, roleArn: in.Role,
 		placementC: in.PlacementConstraints, placementS: in.PlacementStrategy, registries: in.ServiceRegistries,
-		config: deploymentConfig{}.merge(in.DeploymentConfiguration).withDefaults(), createdAt: s.now(),
+		createdAt: s.now(),
 	}
-	if svc.launchType == "" && len(svc.capacityProvider) == 0 {
-		svc.launchType = "EC2"
-	}
-	if in.DesiredCount != nil {
-		svc.desiredCount = *in.DesiredCount
-	}
-	if in.HealthCheckGracePeriodSeconds != nil {
-		svc.healthCheckGrace = *in.HealthCheckGracePeriodSeconds
-	}
-	if in.EnableECSManagedTags != nil {
-		svc.managedTags = *in.EnableECSManagedTags
-	}
-	if in.EnableExecuteCommand != nil {
-		svc.enableExec = *in.EnableExecuteCommand
-	}
-	if in.NetworkConfiguration != nil {
-		svc.network = in.NetworkConfiguration.AwsvpcConfiguration
-	}
-	if err := s.validateService(svc, td); err != nil {
+	if err := s.validateService(set, td); err != nil {
 		return nil, err
 	}
 	cl.services[svc.name] = svc
 	s.newDeployment(svc, td)
 	s.kick(svc)
-	return map[string]any{"service": s.serviceView(svc, true)}, nil
+	return s.serviceAnswer(svc, true), nil
 }
 
 // serviceTaskDef resolves the task definition a service is created or updated with.
@@ -250,7 +249,7 @@ func (s *Server) serviceTaskDef(ref string) (*taskDef, error) {
 
 // validateService checks what CreateService and UpdateService check against
 // the task definition: launch type, network configuration, load balancers.
-func (s *Server) validateService(svc *ecsService, td *taskDef) error {
+func (s *Server) validateService(svc serviceSettings, td *taskDef) error {
 	if svc.launchType == "FARGATE" || len(svc.capacityProvider) > 0 {
 		if !td.fargateCompatible() {
 			return badRequest("InvalidParameterException", "Task definition does not support launch_type FARGATE.")
@@ -318,43 +317,29 @@ func (s *Server) ecsUpdateService(c *jsonCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Validate on a copy, so a rejected update changes nothing.
-	next := *svc
+	// Validate the new settings before changing anything.
+	next := svc.serviceSettings
 	td := svc.td
 	if in.TaskDefinition != "" {
 		if td, err = s.serviceTaskDef(in.TaskDefinition); err != nil {
 			return nil, err
 		}
 	}
-	if in.DesiredCount != nil {
-		next.desiredCount = *in.DesiredCount
-	}
 	next.config = svc.config.merge(in.DeploymentConfiguration).withDefaults()
-	if in.NetworkConfiguration != nil {
-		next.network = in.NetworkConfiguration.AwsvpcConfiguration
-	}
 	if in.LoadBalancers != nil {
 		next.loadBalancers = in.LoadBalancers
 	}
 	if in.PlatformVersion != "" {
 		next.platformVersion = in.PlatformVersion
 	}
-	if in.HealthCheckGracePeriodSeconds != nil {
-		next.healthCheckGrace = *in.HealthCheckGracePeriodSeconds
-	}
 	if in.PropagateTags != "" {
 		next.propagateTags = in.PropagateTags
-	}
-	if in.EnableECSManagedTags != nil {
-		next.managedTags = *in.EnableECSManagedTags
-	}
-	if in.EnableExecuteCommand != nil {
-		next.enableExec = *in.EnableExecuteCommand
 	}
 	if in.CapacityProviderStrategy != nil {
 		next.capacityProvider = in.CapacityProviderStrategy
 	}
-	if err := s.validateService(&next, td); err != nil {
+	next.apply(&in)
+	if err := s.validateService(next, td); err != nil {
 		return nil, err
 	}
 	// A new deployment starts when what the tasks run changes (task
@@ -364,8 +349,7 @@ func (s *Server) ecsUpdateService(c *jsonCall) (any, error) {
 		!reflect.DeepEqual(next.network, svc.network) ||
 		!reflect.DeepEqual(next.loadBalancers, svc.loadBalancers) ||
 		next.platformVersion != svc.platformVersion
-	next.sched, next.deployments, next.events, next.history = svc.sched, svc.deployments, svc.events, svc.history
-	*svc = next
+	svc.serviceSettings = next
 	if redeploy {
 		s.newDeployment(svc, td)
 	} else {
@@ -373,7 +357,26 @@ func (s *Server) ecsUpdateService(c *jsonCall) (any, error) {
 	}
 	svc.sched.steady = false
 	s.kick(svc)
-	return map[string]any{"service": s.serviceView(svc, false)}, nil
+	return s.serviceAnswer(svc, false), nil
+}
+
+// apply copies the optional settings CreateService and UpdateService share.
+func (set *serviceSettings) apply(in *serviceInput) {
+	if in.DesiredCount != nil {
+		set.desiredCount = *in.DesiredCount
+	}
+	if in.HealthCheckGracePeriodSeconds != nil {
+		set.healthCheckGrace = *in.HealthCheckGracePeriodSeconds
+	}
+	if in.EnableECSManagedTags != nil {
+		set.managedTags = *in.EnableECSManagedTags
+	}
+	if in.EnableExecuteCommand != nil {
+		set.enableExec = *in.EnableExecuteCommand
+	}
+	if in.NetworkConfiguration != nil {
+		set.network = in.NetworkConfiguration.AwsvpcConfiguration
+	}
 }
 
 func (s *Server) ecsDeleteService(c *jsonCall) (any, error) {
@@ -391,7 +394,7 @@ func (s *Server) ecsDeleteService(c *jsonCall) (any, error) {
 	svc.status = "DRAINING"
 	svc.desiredCount = 0
 	s.kick(svc)
-	return map[string]any{"service": s.serviceView(svc, false)}, nil
+	return s.serviceAnswer(svc, false), nil
 }
 
 func (s *Server) ecsDescribeServices(c *jsonCall) (any, error) {
@@ -407,10 +410,8 @@ func (s *Server) ecsDescribeServices(c *jsonCall) (any, error) {
 		return nil, badRequest("InvalidParameterException", "services should have between 1 and 10 entries.")
 	}
 	withTags := containsStr(in.Include, "TAGS")
-	out := struct {
-		Services []serviceOut `json:"services"`
-		Failures []ecsFailure `json:"failures"`
-	}{Services: make([]serviceOut, 0, len(in.Services)), Failures: []ecsFailure{}}
+	var services [][]byte
+	failures := []ecsFailure{}
 	for _, ref := range in.Services {
 		svc := s.lookupService(cl, ref)
 		if svc == nil {
@@ -418,12 +419,49 @@ func (s *Server) ecsDescribeServices(c *jsonCall) (any, error) {
 			if !strings.HasPrefix(ref, "arn:") {
 				arn = s.arn("ecs", "service/"+cl.name+"/"+ref)
 			}
-			out.Failures = append(out.Failures, ecsFailure{Arn: arn, Reason: "MISSING"})
+			failures = append(failures, ecsFailure{Arn: arn, Reason: "MISSING"})
 			continue
 		}
-		out.Services = append(out.Services, s.serviceView(svc, withTags))
+		services = append(services, s.serviceJSON(svc, withTags))
 	}
-	return out, nil
+	var b bytes.Buffer
+	b.WriteString(`{"services":[`)
+	b.Write(bytes.Join(services, []byte(",")))
+	b.WriteString(`],"failures":`)
+	f, _ := json.Marshal(failures)
+	b.Write(f)
+	b.WriteString("}")
+	return jsonAnswer(b.Bytes()), nil
+}
+
+// serviceAnswer is the {"service": ...} answer of CreateService, UpdateService and DeleteService.
+func (s *Server) serviceAnswer(svc *ecsService, withTags bool) jsonAnswer {
+	return jsonAnswer(append(append([]byte(`{"service":`), s.serviceJSON(svc, withTags)...), '}'))
+}
+
+// serviceJSON encodes a service as DescribeServices shows it. Its events,
+// most of the answer, are encoded once per change and spliced in.
+func (s *Server) serviceJSON(svc *ecsService, withTags bool) []byte {
+	b, err := json.Marshal(s.serviceView(svc, withTags))
+	if err != nil {
+		panic(fmt.Sprintf("render service: %v", err))
+	}
+	events := svc.eventsRendered()
+	out := make([]byte, 0, len(b)+len(events)+12)
+	out = append(out, b[:len(b)-1]...)
+	out = append(out, `,"events":`...)
+	out = append(out, events...)
+	return append(out, '}')
+}
+
+// jsonAnswer is a JSON 1.1 answer already encoded, written as is.
+type jsonAnswer []byte
+
+func (a jsonAnswer) respond(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-Requestid", newRequestID())
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(a)
 }
 
 func (s *Server) ecsListServices(c *jsonCall) (any, error) {
@@ -477,7 +515,6 @@ type serviceOut struct {
 	DeploymentConfiguration       deploymentConfig  `json:"deploymentConfiguration"`
 	Deployments                   []deploymentOut   `json:"deployments"`
 	RoleArn                       string            `json:"roleArn,omitempty"`
-	Events                        []serviceEvent    `json:"events"`
 	CreatedAt                     Epoch             `json:"createdAt"`
 	PlacementConstraints          []json.RawMessage `json:"placementConstraints"`
 	PlacementStrategy             []json.RawMessage `json:"placementStrategy"`
@@ -525,7 +562,7 @@ func (s *Server) serviceView(svc *ecsService, withTags bool) serviceOut {
 		LoadBalancers: svc.loadBalancers, ServiceRegistries: rawsOrEmpty(svc.registries), Status: svc.status,
 		DesiredCount: svc.desiredCount, LaunchType: svc.launchType, CapacityProviderStrategy: svc.capacityProvider,
 		PlatformVersion: svc.platformVersion, PlatformFamily: "Linux", TaskDefinition: svc.td.arn,
-		DeploymentConfiguration: svc.config, RoleArn: svc.roleArn, Events: svc.events,
+		DeploymentConfiguration: svc.config, RoleArn: svc.roleArn,
 		CreatedAt: Epoch(svc.createdAt), PlacementConstraints: rawsOrEmpty(svc.placementC),
 		PlacementStrategy: rawsOrEmpty(svc.placementS), SchedulingStrategy: "REPLICA",
 		DeploymentController: map[string]string{"type": "ECS"}, CreatedBy: "arn:aws:iam::" + s.accountID + ":root",
@@ -534,9 +571,6 @@ func (s *Server) serviceView(svc *ecsService, withTags bool) serviceOut {
 	}
 	if out.LoadBalancers == nil {
 		out.LoadBalancers = []ecsLoadBalancer{}
-	}
-	if out.Events == nil {
-		out.Events = []serviceEvent{}
 	}
 	if svc.network != nil {
 		out.NetworkConfiguration = &networkConfig{AwsvpcConfiguration: svc.network}
