@@ -32,17 +32,37 @@ func Delete(ctx context.Context, opts Options, name string) (*DeleteResult, erro
 	if !ValidConfigName(cfg.Name) {
 		return nil, cfg.Errors(checkOffline(cfg, nil))
 	}
-	rn := ResourceName(cfg.Name, name)
-	l, err := observe(ctx, opts, cfg.Name, map[string]bool{rn: true})
+	pl := place{name: ResourceName(cfg.Name, name), group: GroupName(cfg.Name)}
+	if b := cfg.Batch(name); b != nil {
+		pl = placeOf(cfg.Name, b)
+	}
+	rn := pl.name
+	var adopted []place
+	if pl.adopted {
+		adopted = []place{pl}
+	}
+	l, err := observe(ctx, opts, cfg.Name, map[string]bool{rn: true}, adopted)
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := plan(ctx, opts, planInput{cfg: cfg, live: l, scope: map[string]bool{rn: true}, prune: true})
-	if err != nil {
-		return nil, err
+	var changes []*Change
+	if pl.adopted {
+		// The config names it: it is deleted as named, tags or not.
+		if lr := l.rules[rn]; lr != nil {
+			changes = append(changes, ruleDeletion(name, lr, "deleted on request"))
+		}
+		if s := l.schedule(pl); s != nil {
+			changes = append(changes, scheduleDeletion(name, pl.group, s, "deleted on request"))
+		}
+	} else {
+		p, _, err := plan(ctx, opts, planInput{cfg: cfg, live: l, scope: map[string]bool{rn: true}, prune: true})
+		if err != nil {
+			return nil, err
+		}
+		changes = p.Changes
 	}
 	res := &DeleteResult{Batch: name}
-	for _, c := range p.Changes {
+	for _, c := range changes {
 		if c.Action == ActionForeign {
 			return nil, badInput("%s is %s; ecsctl deletes only what it created for config %s", c.title(), c.Note, cfg.Name)
 		}
@@ -55,7 +75,7 @@ func Delete(ctx context.Context, opts Options, name string) (*DeleteResult, erro
 		if l.groupARN != "" && !l.groupOwned(cfg.Name) {
 			return nil, badInput("no rule %s, and the schedule group %s is not tagged %s=%s, so ecsctl does not touch it", rn, l.group, TagConfig, cfg.Name)
 		}
-		return nil, badInput("batch %s has no schedule: no rule %s and no schedule %s/%s (ecsctl batch list shows what exists)", name, rn, l.group, rn)
+		return nil, badInput("batch %s has no schedule: no rule %s and no schedule %s/%s (ecsctl batch list shows what exists)", name, rn, pl.group, rn)
 	}
 	if err := apply(ctx, opts, &Plan{Config: cfg.Name, Group: l.group, Changes: res.Deleted}); err != nil {
 		return nil, err

@@ -61,52 +61,63 @@ func List(ctx context.Context, opts Options) (*ListResult, error) {
 	if !ValidConfigName(cfg.Name) {
 		return nil, cfg.Errors(checkOffline(cfg, nil))
 	}
-	l, err := observe(ctx, opts, cfg.Name, nil)
+	l, err := observe(ctx, opts, cfg.Name, nil, adoptedPlaces(cfg.Name, cfg.Batches))
 	if err != nil {
 		return nil, err
 	}
 	now := opts.now()
 	res := &ListResult{Config: cfg.Name}
-	seen := map[string]bool{}
-	inConfig := map[string]string{} // resource name -> batch
+	ruleOf := map[string]string{}     // rule name -> batch
+	scheduleOf := map[string]string{} // schedule key -> batch
 	for _, b := range cfg.Batches {
-		inConfig[ResourceName(cfg.Name, b.Name)] = b.Name
+		p := placeOf(cfg.Name, b)
+		ruleOf[p.name] = b.Name
+		scheduleOf[scheduleKey(p.group, p.name)] = b.Name
 	}
-	batchOf := func(name string) string {
-		if b, ok := inConfig[name]; ok {
-			return b
-		}
-		return batchOfName(l.prefix, name)
-	}
+	scheduled := map[string]bool{} // batch names
 	for _, name := range l.ruleNames() {
 		r := l.rules[name]
 		e := Entry{
-			Batch: batchOf(name), Kind: KindRule, Name: name,
+			Kind: KindRule, Name: name,
 			State:    strings.ToLower(string(r.rule.State)),
 			Schedule: aws.ToString(r.rule.ScheduleExpression), Timezone: "UTC",
 		}
-		_, e.InConfig = inConfig[name]
-		if t := r.ownTarget(); t != nil && t.EcsParameters != nil {
-			e.TaskDefinition = aws.ToString(t.EcsParameters.TaskDefinitionArn)
+		e.Batch, e.InConfig = ruleOf[name]
+		if !e.InConfig {
+			e.Batch = batchOfName(l.prefix, name)
+		}
+		if id := r.ecsTargetID(); id != "" && r.target(id).EcsParameters != nil {
+			e.TaskDefinition = aws.ToString(r.target(id).EcsParameters.TaskDefinitionArn)
 		}
 		e.Next, e.Note = nextRuns(e.Schedule, time.UTC, e.State, nil, now, true)
-		seen[name] = true
+		scheduled[e.Batch] = true
 		res.Entries = append(res.Entries, e)
 	}
-	if l.groupARN != "" && !l.groupOwned(cfg.Name) {
+	foreignGroup := l.groupARN != "" && !l.groupOwned(cfg.Name)
+	if foreignGroup {
 		opts.warnf("schedule group %s is not tagged %s=%s; its schedules are not listed", l.group, TagConfig, cfg.Name)
-	} else {
-		for _, name := range l.scheduleNames() {
-			s := l.schedules[name]
-			e := scheduleEntry(s, now)
-			e.Batch = batchOf(name)
-			_, e.InConfig = inConfig[name]
-			seen[name] = true
-			res.Entries = append(res.Entries, e)
+	}
+	keys := make([]string, 0, len(l.schedules))
+	for k := range l.schedules {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s := l.schedules[k]
+		batchName, inConfig := scheduleOf[k]
+		if foreignGroup && aws.ToString(s.GroupName) == l.group && !inConfig {
+			continue
 		}
+		e := scheduleEntry(s, now)
+		e.Batch, e.InConfig = batchName, inConfig
+		if !inConfig {
+			e.Batch = batchOfName(l.prefix, e.Name)
+		}
+		scheduled[e.Batch] = true
+		res.Entries = append(res.Entries, e)
 	}
 	for _, b := range cfg.Batches {
-		if !seen[ResourceName(cfg.Name, b.Name)] {
+		if !scheduled[b.Name] {
 			res.Missing = append(res.Missing, b.Name)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
+
+	"github.com/ecsctl/ecsctl/internal/config"
 )
 
 // Ownership tags. Rules carry both; the Scheduler's schedule group carries
@@ -69,3 +71,29 @@ func shorten(s string, n int) string {
 	sum := sha256.Sum256([]byte(s))
 	return s[:n-9] + "-" + hex.EncodeToString(sum[:4])
 }
+
+// place is where a batch's rule or schedule lives.
+type place struct {
+	name  string // rule or schedule name
+	group string // schedule group (schedules only)
+	// adopted: the config names an existing rule or schedule (aws_name,
+	// schedule_group) rather than letting ecsctl derive the name. The config
+	// naming it is what makes it ecsctl's: no ownership tag is required,
+	// and prune never deletes it.
+	adopted bool
+}
+
+// placeOf is where batch b of config cfgName lives.
+func placeOf(cfgName string, b *config.Batch) place {
+	p := place{name: ResourceName(cfgName, b.Name), group: GroupName(cfgName)}
+	if b.AWSName != "" {
+		p.name, p.adopted = b.AWSName, true
+	}
+	if b.ScheduleGroup != "" && b.ScheduleGroup != p.group {
+		p.group, p.adopted = b.ScheduleGroup, true
+	}
+	return p
+}
+
+// scheduleKey identifies a schedule across groups.
+func scheduleKey(group, name string) string { return group + "/" + name }

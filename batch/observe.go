@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	schtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/ecsctl/ecsctl/internal/config"
 )
 
 // live is what exists in AWS under a config's prefix and group, read with
@@ -27,7 +29,14 @@ type live struct {
 	group     string
 	groupARN  string // "" when the group does not exist
 	groupTags map[string]string
-	schedules map[string]*scheduler.GetScheduleOutput // by schedule name
+	// schedules, by scheduleKey(group, name): those of the config's group
+	// under the prefix, and adopted ones.
+	schedules map[string]*scheduler.GetScheduleOutput
+}
+
+// schedule returns the schedule at p, or nil.
+func (l *live) schedule(p place) *scheduler.GetScheduleOutput {
+	return l.schedules[scheduleKey(p.group, p.name)]
 }
 
 type liveRule struct {
@@ -37,13 +46,41 @@ type liveRule struct {
 }
 
 // ownTarget returns the rule's ecsctl target, if any.
-func (r *liveRule) ownTarget() *evtypes.Target {
+func (r *liveRule) ownTarget() *evtypes.Target { return r.target(TargetID) }
+
+// target returns the rule's target with Id id, if any.
+func (r *liveRule) target(id string) *evtypes.Target {
 	for i := range r.targets {
-		if aws.ToString(r.targets[i].Id) == TargetID {
+		if aws.ToString(r.targets[i].Id) == id {
 			return &r.targets[i]
 		}
 	}
 	return nil
+}
+
+// ecsTargetID is the Id of the rule's target that runs an ECS task: ecsctl's
+// own, else the first (an adopted rule keeps its target's Id).
+func (r *liveRule) ecsTargetID() string {
+	if r.ownTarget() != nil {
+		return TargetID
+	}
+	for _, t := range r.targets {
+		if t.EcsParameters != nil {
+			return aws.ToString(t.Id)
+		}
+	}
+	return ""
+}
+
+// adoptedPlaces lists where the batches that adopt a rule or schedule live.
+func adoptedPlaces(cfgName string, batches []*config.Batch) []place {
+	var out []place
+	for _, b := range batches {
+		if p := placeOf(cfgName, b); p.adopted {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (l *live) ruleNames() []string {
@@ -55,10 +92,13 @@ func (l *live) ruleNames() []string {
 	return names
 }
 
+// scheduleNames lists the schedules in the config's group under the prefix.
 func (l *live) scheduleNames() []string {
-	names := make([]string, 0, len(l.schedules))
-	for n := range l.schedules {
-		names = append(names, n)
+	var names []string
+	for _, s := range l.schedules {
+		if n := aws.ToString(s.Name); aws.ToString(s.GroupName) == l.group && strings.HasPrefix(n, l.prefix) {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names
@@ -69,9 +109,10 @@ func (l *live) groupOwned(cfgName string) bool {
 	return l.groupARN != "" && l.groupTags[TagConfig] == cfgName
 }
 
-// observe reads the rules and schedules of config cfgName. only, when not
-// nil, limits the per-item reads to those names.
-func observe(ctx context.Context, opts Options, cfgName string, only map[string]bool) (*live, error) {
+// observe reads the rules and schedules of config cfgName, and the adopted
+// ones at adopted. only, when not nil, limits the per-item reads under the
+// prefix to those names.
+func observe(ctx context.Context, opts Options, cfgName string, only map[string]bool, adopted []place) (*live, error) {
 	l := &live{
 		prefix:    Prefix(cfgName),
 		rules:     map[string]*liveRule{},
@@ -84,7 +125,74 @@ func observe(ctx context.Context, opts Options, cfgName string, only map[string]
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if err := l.readAdopted(ctx, opts, adopted); err != nil {
+		return nil, err
+	}
 	return l, nil
+}
+
+// readAdopted reads the rules and schedules the config adopts by name (a
+// rule or a schedule may be there: both are looked up, so a batch that
+// moved between them is seen).
+func (l *live) readAdopted(ctx context.Context, opts Options, adopted []place) error {
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.concurrency())
+	for _, p := range adopted {
+		g.Go(func() error {
+			mu.Lock()
+			_, haveRule := l.rules[p.name]
+			mu.Unlock()
+			if !haveRule {
+				in := &eventbridge.ListRulesInput{NamePrefix: aws.String(p.name), Limit: aws.Int32(100)}
+				for {
+					out, err := opts.Events.ListRules(gctx, in)
+					if err != nil {
+						return fmt.Errorf("list rules: %w", err)
+					}
+					for _, r := range out.Rules {
+						if aws.ToString(r.Name) != p.name {
+							continue
+						}
+						ts, err := listTargets(gctx, opts.Events, p.name)
+						if err != nil {
+							return err
+						}
+						mu.Lock()
+						l.rules[p.name] = &liveRule{rule: r, targets: ts}
+						mu.Unlock()
+					}
+					if aws.ToString(out.NextToken) == "" {
+						break
+					}
+					in.NextToken = out.NextToken
+				}
+			}
+			key := scheduleKey(p.group, p.name)
+			mu.Lock()
+			_, haveSchedule := l.schedules[key]
+			mu.Unlock()
+			if haveSchedule || (p.group == l.group && l.groupARN == "") {
+				return nil
+			}
+			s, err := opts.Scheduler.GetSchedule(gctx, &scheduler.GetScheduleInput{Name: aws.String(p.name), GroupName: aws.String(p.group)})
+			var nf *schtypes.ResourceNotFoundException
+			if errors.As(err, &nf) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("get schedule %s/%s: %w", p.group, p.name, err)
+			}
+			if s.GroupName == nil {
+				s.GroupName = aws.String(p.group)
+			}
+			mu.Lock()
+			l.schedules[key] = s
+			mu.Unlock()
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func (l *live) readRules(ctx context.Context, opts Options, only map[string]bool) error {
@@ -212,8 +320,11 @@ func (l *live) readSchedules(ctx context.Context, opts Options, only map[string]
 			if err != nil {
 				return fmt.Errorf("get schedule %s: %w", n, err)
 			}
+			if s.GroupName == nil {
+				s.GroupName = aws.String(l.group)
+			}
 			mu.Lock()
-			l.schedules[n] = s
+			l.schedules[scheduleKey(l.group, n)] = s
 			mu.Unlock()
 			return nil
 		})

@@ -53,6 +53,8 @@ type Change struct {
 	Fields []FieldChange `json:"fields,omitempty"`
 	// Done is set once the change was applied.
 	Done bool `json:"done,omitempty"`
+	// adopted: the config names this rule or schedule (aws_name).
+	adopted bool
 
 	putRule        *eventbridge.PutRuleInput
 	putTargets     *eventbridge.PutTargetsInput
@@ -132,14 +134,16 @@ func plan(ctx context.Context, opts Options, in planInput) (*Plan, []config.Prob
 		if r == nil {
 			continue
 		}
-		name := ResourceName(cfgName, b.Name)
+		pl := placeOf(cfgName, b)
+		name := pl.name
 		desired[name] = true
 		if b.Via == config.ViaScheduler {
 			create, err := ScheduleRequest(cfgName, b, r.target)
 			if err != nil {
 				return nil, nil, err
 			}
-			if in.live.groupARN != "" && !groupOwned {
+			ours := pl.group == in.live.group
+			if ours && in.live.groupARN != "" && !groupOwned && !pl.adopted {
 				if !foreignGroupReported {
 					probs = append(probs, in.cfg.Problem(batchPath(b, "via"),
 						"the schedule group %s exists but is not tagged %s=%s, so ecsctl will not write to it; tag it (aws scheduler tag-resource) if it is this config's, or delete it",
@@ -148,9 +152,9 @@ func plan(ctx context.Context, opts Options, in planInput) (*Plan, []config.Prob
 				}
 				continue
 			}
-			c := &Change{Batch: b.Name, Kind: KindSchedule, Name: name, Group: in.live.group}
+			c := &Change{Batch: b.Name, Kind: KindSchedule, Name: name, Group: pl.group, adopted: pl.adopted}
 			want := scheduleFields(scheduleOutput(create))
-			if have, ok := in.live.schedules[name]; ok {
+			if have := in.live.schedule(pl); have != nil {
 				c.Fields = diffFields(scheduleFields(have), want)
 				if len(c.Fields) == 0 {
 					c.Action = ActionUnchanged
@@ -159,36 +163,44 @@ func plan(ctx context.Context, opts Options, in planInput) (*Plan, []config.Prob
 				}
 			} else {
 				c.Action, c.Fields, c.createSchedule = ActionCreate, allNew(want), create
-				if in.live.groupARN == "" {
+				if ours && in.live.groupARN == "" {
 					p.CreateGroup = true
 				}
 			}
 			p.Changes = append(p.Changes, c)
 			if lr := in.live.rules[name]; lr != nil {
-				p.Changes = append(p.Changes, ruleDeletion(b.Name, lr, "the batch moved to the Scheduler"))
+				d := ruleDeletion(b.Name, lr, "the batch moved to the Scheduler")
+				d.adopted = pl.adopted
+				p.Changes = append(p.Changes, d)
 			}
 			continue
 		}
 
-		putRule, putTargets, err := RuleRequests(cfgName, b, r.target)
+		t := r.target
+		lr := in.live.rules[name]
+		if lr != nil && pl.adopted {
+			t.targetID = lr.ecsTargetID()
+		}
+		putRule, putTargets, err := RuleRequests(cfgName, b, t)
 		if err != nil {
 			return nil, nil, err
 		}
-		c := &Change{Batch: b.Name, Kind: KindRule, Name: name}
+		c := &Change{Batch: b.Name, Kind: KindRule, Name: name, adopted: pl.adopted}
 		wantRule := ruleFields(ruleOf(putRule))
 		wantTarget := eventTargetFields(putTargets.Targets[0])
-		if lr := in.live.rules[name]; lr != nil {
+		if lr != nil {
 			ruleDiff := diffFields(ruleFields(lr.rule), wantRule)
 			var haveTarget fields
-			if t := lr.ownTarget(); t != nil {
+			id := aws.ToString(putTargets.Targets[0].Id)
+			if t := lr.target(id); t != nil {
 				haveTarget = eventTargetFields(*t)
 			}
 			targetDiff := diffFields(haveTarget, wantTarget)
 			c.Fields = append(ruleDiff, targetDiff...)
 			for _, t := range lr.targets {
-				if id := aws.ToString(t.Id); id != TargetID {
-					c.removeTargets = append(c.removeTargets, id)
-					c.Fields = append(c.Fields, FieldChange{Key: "target " + id, Old: aws.ToString(t.Arn)})
+				if tid := aws.ToString(t.Id); tid != id {
+					c.removeTargets = append(c.removeTargets, tid)
+					c.Fields = append(c.Fields, FieldChange{Key: "target " + tid, Old: aws.ToString(t.Arn)})
 				}
 			}
 			switch {
@@ -210,8 +222,10 @@ func plan(ctx context.Context, opts Options, in planInput) (*Plan, []config.Prob
 			c.Fields = allNew(append(wantRule, wantTarget...))
 		}
 		p.Changes = append(p.Changes, c)
-		if s, ok := in.live.schedules[name]; ok && groupOwned {
-			p.Changes = append(p.Changes, scheduleDeletion(b.Name, in.live.group, s, "the batch moved to an EventBridge rule"))
+		if s := in.live.schedule(pl); s != nil && (groupOwned || pl.adopted) {
+			d := scheduleDeletion(b.Name, pl.group, s, "the batch moved to an EventBridge rule")
+			d.adopted = pl.adopted
+			p.Changes = append(p.Changes, d)
 		}
 	}
 
@@ -232,7 +246,7 @@ func plan(ctx context.Context, opts Options, in planInput) (*Plan, []config.Prob
 			if !inScope(name) {
 				continue
 			}
-			c := scheduleDeletion(batchOfName(in.live.prefix, name), in.live.group, in.live.schedules[name], "not in the config")
+			c := scheduleDeletion(batchOfName(in.live.prefix, name), in.live.group, in.live.schedules[scheduleKey(in.live.group, name)], "not in the config")
 			if !in.prune {
 				c.Action, c.Note = ActionKeep, "not in the config; kept (--prune deletes it)"
 			}
@@ -240,10 +254,11 @@ func plan(ctx context.Context, opts Options, in planInput) (*Plan, []config.Prob
 		}
 	}
 
-	// Rules are changed or deleted only when tagged as this config's.
+	// Rules are changed or deleted only when tagged as this config's (or
+	// adopted by name in the config).
 	var check []string
 	for _, c := range p.Changes {
-		if c.Kind == KindRule && c.Action != ActionCreate && c.Action != ActionUnchanged {
+		if c.Kind == KindRule && c.Action != ActionCreate && c.Action != ActionUnchanged && !c.adopted {
 			check = append(check, c.Name)
 		}
 	}
@@ -251,7 +266,7 @@ func plan(ctx context.Context, opts Options, in planInput) (*Plan, []config.Prob
 		return nil, nil, err
 	}
 	for _, c := range p.Changes {
-		if c.Kind != KindRule || c.Action == ActionCreate || c.Action == ActionUnchanged {
+		if c.Kind != KindRule || c.Action == ActionCreate || c.Action == ActionUnchanged || c.adopted {
 			continue
 		}
 		lr := in.live.rules[c.Name]

@@ -85,16 +85,16 @@ func Repoint(ctx context.Context, opts Options, service, taskDefinitionARN strin
 
 	only := map[string]bool{}
 	for _, b := range followers {
-		only[ResourceName(cfg.Name, b.Name)] = true
+		only[placeOf(cfg.Name, b).name] = true
 	}
-	l, err := observe(ctx, opts, cfg.Name, only)
+	l, err := observe(ctx, opts, cfg.Name, only, adoptedPlaces(cfg.Name, followers))
 	if err != nil {
 		return nil, err
 	}
 	var ruleNames []string
 	for _, b := range followers {
-		if l.rules[ResourceName(cfg.Name, b.Name)] != nil {
-			ruleNames = append(ruleNames, ResourceName(cfg.Name, b.Name))
+		if pl := placeOf(cfg.Name, b); l.rules[pl.name] != nil && !pl.adopted {
+			ruleNames = append(ruleNames, pl.name)
 		}
 	}
 	if err := l.readRuleTags(ctx, opts, ruleNames); err != nil {
@@ -104,14 +104,15 @@ func Repoint(ctx context.Context, opts Options, service, taskDefinitionARN strin
 	var out []Repointed
 	var errs []error
 	for _, b := range followers {
-		name := ResourceName(cfg.Name, b.Name)
+		pl := placeOf(cfg.Name, b)
+		name := pl.name
 		scheduled := false
-		if lr := l.rules[name]; lr != nil && lr.ownTarget() != nil {
+		if lr := l.rules[name]; lr != nil && lr.ecsTargetID() != "" && (pl.adopted || lr.ownTarget() != nil) {
 			scheduled = true
-			if lr.tags[TagConfig] != cfg.Name {
+			if !pl.adopted && lr.tags[TagConfig] != cfg.Name {
 				opts.warnf("batch %s: rule %s is not tagged %s=%s; left alone", b.Name, name, TagConfig, cfg.Name)
 			} else {
-				r, err := repointRule(ctx, opts, b.Name, name, *lr.ownTarget(), to)
+				r, err := repointRule(ctx, opts, b.Name, name, *lr.target(lr.ecsTargetID()), to)
 				if err != nil {
 					errs = append(errs, err)
 				} else {
@@ -119,7 +120,7 @@ func Repoint(ctx context.Context, opts Options, service, taskDefinitionARN strin
 				}
 			}
 		}
-		if s := l.schedules[name]; s != nil && l.groupOwned(cfg.Name) {
+		if s := l.schedule(pl); s != nil && (l.groupOwned(cfg.Name) || pl.adopted) {
 			scheduled = true
 			r, err := repointSchedule(ctx, opts, b.Name, s, to)
 			if err != nil {

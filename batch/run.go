@@ -132,8 +132,17 @@ func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
 // config says when it is not scheduled (warning when the two differ).
 func scheduledSpec(ctx context.Context, opts Options, b *config.Batch, r *resolved) (runSpec, string, error) {
 	cfgName := opts.Config.Name
-	name := ResourceName(cfgName, b.Name)
-	_, targets, err := RuleRequests(cfgName, b, r.target)
+	pl := placeOf(cfgName, b)
+	name := pl.name
+	l, err := observe(ctx, opts, cfgName, map[string]bool{name: true}, adoptedPlaces(cfgName, []*config.Batch{b}))
+	if err != nil {
+		return runSpec{}, "", err
+	}
+	t := r.target
+	if lr := l.rules[name]; lr != nil && pl.adopted {
+		t.targetID = lr.ecsTargetID()
+	}
+	_, targets, err := RuleRequests(cfgName, b, t)
 	if err != nil {
 		return runSpec{}, "", err
 	}
@@ -141,16 +150,12 @@ func scheduledSpec(ctx context.Context, opts Options, b *config.Batch, r *resolv
 	if err != nil {
 		return runSpec{}, "", err
 	}
-	l, err := observe(ctx, opts, cfgName, map[string]bool{name: true})
-	if err != nil {
-		return runSpec{}, "", err
-	}
 	var have runSpec
 	var from string
 	var differs bool
 	switch {
-	case b.Via == config.ViaScheduler && l.schedules[name] != nil && l.groupOwned(cfgName):
-		s := l.schedules[name]
+	case b.Via == config.ViaScheduler && l.schedule(pl) != nil && (l.groupOwned(cfgName) || pl.adopted):
+		s := l.schedule(pl)
 		if have, err = specOfScheduleTarget(s.Target); err != nil {
 			return runSpec{}, "", err
 		}
@@ -160,8 +165,8 @@ func scheduledSpec(ctx context.Context, opts Options, b *config.Batch, r *resolv
 			return runSpec{}, "", err
 		}
 		differs = len(diffFields(scheduleFields(s), scheduleFields(scheduleOutput(create)))) > 0
-	case b.Via != config.ViaScheduler && l.rules[name] != nil && l.rules[name].ownTarget() != nil:
-		t := l.rules[name].ownTarget()
+	case b.Via != config.ViaScheduler && l.rules[name] != nil && l.rules[name].target(aws.ToString(targets.Targets[0].Id)) != nil:
+		t := l.rules[name].target(aws.ToString(targets.Targets[0].Id))
 		if have, err = specOfEventTarget(*t); err != nil {
 			return runSpec{}, "", err
 		}

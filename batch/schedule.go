@@ -62,7 +62,7 @@ func Schedule(ctx context.Context, opts ScheduleOptions) (*Plan, error) {
 			scope[ResourceName(cfg.Name, n)] = true
 		}
 	}
-	l, err := observe(ctx, opts.Options, cfg.Name, only)
+	l, err := observe(ctx, opts.Options, cfg.Name, only, adoptedPlaces(cfg.Name, batches))
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func Schedule(ctx context.Context, opts ScheduleOptions) (*Plan, error) {
 		if _, ok := l.rules[rn]; ok {
 			continue
 		}
-		if _, ok := l.schedules[rn]; ok {
+		if _, ok := l.schedules[scheduleKey(l.group, rn)]; ok {
 			continue
 		}
 		res.problem("batches", "no batch named %q in the config and no schedule of it in AWS; %s", n, knownBatches(cfg))

@@ -36,6 +36,9 @@ const (
 type target struct {
 	clusterARN        string
 	taskDefinitionARN string
+	// targetID is the Id of the rule's target; default TargetID (an adopted
+	// rule keeps the Id its ECS target has).
+	targetID string
 }
 
 // containerOverrideJSON and taskOverrideJSON are ECS's TaskOverride as the
@@ -95,8 +98,8 @@ func OverridesInput(b *config.Batch) (string, error) {
 
 // description is what the console shows next to a rule or schedule.
 func description(cfgName string, b *config.Batch) string {
-	if b.Description != "" {
-		return b.Description
+	if b.Description != "" || placeOf(cfgName, b).adopted {
+		return b.Description // an adopted rule or schedule keeps what the config says, even none
 	}
 	return fmt.Sprintf("ecsctl batch %s (config %s)", b.Name, cfgName)
 }
@@ -151,16 +154,18 @@ func state(b *config.Batch) string {
 // overrides as Input. Tags are set on creation only (PutRule ignores them
 // for an existing rule).
 func RuleRequests(cfgName string, b *config.Batch, t target) (*eventbridge.PutRuleInput, *eventbridge.PutTargetsInput, error) {
-	name := ResourceName(cfgName, b.Name)
+	name := placeOf(cfgName, b).name
 	rule := &eventbridge.PutRuleInput{
 		Name:               aws.String(name),
 		ScheduleExpression: aws.String(b.Schedule),
 		State:              evtypes.RuleState(state(b)),
-		Description:        aws.String(description(cfgName, b)),
 		Tags: []evtypes.Tag{
 			{Key: aws.String(TagBatch), Value: aws.String(b.Name)},
 			{Key: aws.String(TagConfig), Value: aws.String(cfgName)},
 		},
+	}
+	if d := description(cfgName, b); d != "" {
+		rule.Description = aws.String(d)
 	}
 	input, err := OverridesInput(b)
 	if err != nil {
@@ -184,8 +189,12 @@ func RuleRequests(cfgName string, b *config.Batch, t target) (*eventbridge.PutRu
 	for _, k := range sortedKeys(b.Tags) {
 		ecsParams.Tags = append(ecsParams.Tags, evtypes.Tag{Key: aws.String(k), Value: aws.String(b.Tags[k])})
 	}
+	id := t.targetID
+	if id == "" {
+		id = TargetID
+	}
 	tg := evtypes.Target{
-		Id:            aws.String(TargetID),
+		Id:            aws.String(id),
 		Arn:           aws.String(t.clusterARN),
 		RoleArn:       aws.String(b.Role),
 		EcsParameters: ecsParams,
@@ -258,13 +267,18 @@ func ScheduleRequest(cfgName string, b *config.Batch, t target) (*scheduler.Crea
 	if zone == "" {
 		zone = "UTC"
 	}
+	pl := placeOf(cfgName, b)
+	var desc *string
+	if d := description(cfgName, b); d != "" {
+		desc = aws.String(d)
+	}
 	return &scheduler.CreateScheduleInput{
-		Name:                       aws.String(ResourceName(cfgName, b.Name)),
-		GroupName:                  aws.String(GroupName(cfgName)),
+		Name:                       aws.String(pl.name),
+		GroupName:                  aws.String(pl.group),
 		ScheduleExpression:         aws.String(b.Schedule),
 		ScheduleExpressionTimezone: aws.String(zone),
 		State:                      schtypes.ScheduleState(state(b)),
-		Description:                aws.String(description(cfgName, b)),
+		Description:                desc,
 		FlexibleTimeWindow:         window,
 		ActionAfterCompletion:      schtypes.ActionAfterCompletionNone,
 		Target:                     tg,

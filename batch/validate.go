@@ -3,6 +3,7 @@ package batch
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ func checkOffline(cfg *config.Config, batches []*config.Batch) []config.Problem 
 	for _, b := range batches {
 		checkBatch(b, add)
 		if cfg.Name != "" {
-			n := ResourceName(cfg.Name, b.Name)
+			n := placeOf(cfg.Name, b).name
 			if other, dup := names[n]; dup {
 				add(batchPath(b, ""), "batches %q and %q would share the schedule name %s; rename one", other, b.Name, n)
 			}
@@ -69,6 +70,16 @@ func checkBatch(b *config.Batch, add func(path, format string, args ...any)) {
 			}
 		}
 	}
+	if b.AWSName != "" && !awsNameRE.MatchString(b.AWSName) {
+		add(batchPath(b, "aws_name"), "%q is not a rule or schedule name: 1-64 letters, digits, '.', '_' and '-'", b.AWSName)
+	}
+	if b.ScheduleGroup != "" {
+		if via != config.ViaScheduler {
+			add(batchPath(b, "schedule_group"), "schedule_group is where a Scheduler schedule lives; set via: scheduler or remove it")
+		} else if !awsNameRE.MatchString(b.ScheduleGroup) {
+			add(batchPath(b, "schedule_group"), "%q is not a schedule group name: 1-64 letters, digits, '.', '_' and '-'", b.ScheduleGroup)
+		}
+	}
 	if w := b.FlexibleWindow.Std(); w > 0 && w%time.Minute != 0 {
 		add(batchPath(b, "flexible_window"), "%s is not a whole number of minutes; the Scheduler counts the window in minutes (e.g. 15m)", w)
 	}
@@ -107,6 +118,9 @@ func checkBatch(b *config.Batch, add func(path, format string, args ...any)) {
 		add(batchPath(b, "memory"), "task memory %q is not a number of MiB, e.g. 2048", b.Memory)
 	}
 }
+
+// awsNameRE is what rule, schedule and schedule group names may be.
+var awsNameRE = regexp.MustCompile(`^[.\-_A-Za-z0-9]{1,64}$`)
 
 func isUTC(zone string) bool {
 	// As the config loader decides: these two names, nothing else.
