@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Benchmark: `ecsctl build` against the seed's buildspec (docker build +
+# docker push of each image, one after the other), on this machine's engine
+# and a local ECR (the AWS simulator). Not a test: it prints timings and
+# ratios. Usage: bench/build/run.sh   (env: ASSETS_MB=100 HUGE_MB=1024
+# CPU_SECONDS=5 WORK=dir KEEP=1 to keep WORK).
+#
+#   a  docker CLI: build + push assets, then build + push cpu
+#      (DOCKER_BUILDKIT=0 when the CLI has no buildx)
+#   b  ecsctl build, cold cache (both images at once)
+#   c  ecsctl build --concurrency 1, cold cache
+#   d  ecsctl build again, nothing changed
+#   m  peak RSS of ecsctl build --no-push on a HUGE_MB context
+#
+# Each of a, b, c gets a fresh simulator (so no layer is already in the
+# registry), the BuildKit cache pruned and the images it built removed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+ASSETS_MB=${ASSETS_MB:-100}
+HUGE_MB=${HUGE_MB:-1024}
+CPU_SECONDS=${CPU_SECONDS:-5}
+WORK=${WORK:-$(mktemp -d /tmp/ecsctl-bench-build.XXXXXX)}
+bin=$WORK/bin
+ctx=$WORK/ctx
+mkdir -p "$bin" "$ctx"
+export CI=true CODEBUILD_RESOLVED_SOURCE_VERSION=0123456789abcdef0123456789abcdef01234567
+
+sim_pid=""
+cleanup() {
+  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  remove_images
+  if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+log() { echo "== $*" >&2; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# Images this benchmark built: everything tagged for one of its simulators,
+# and the huge image.
+registries=()
+remove_images() {
+  local refs=""
+  for r in "${registries[@]:-}"; do
+    [ -n "$r" ] && refs+=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep "^$r/" || true)$'\n'
+  done
+  refs+=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep '^huge:' || true)
+  refs=$(echo "$refs" | grep -v '^$' || true)
+  [ -n "$refs" ] && docker rmi -f $refs >/dev/null 2>&1 || true
+  docker image prune -f >/dev/null 2>&1 || true
+}
+clear_caches() {
+  remove_images
+  docker builder prune -af >/dev/null 2>&1
+}
+
+start_sim() { # name repos
+  [ -n "$sim_pid" ] && kill "$sim_pid" && wait "$sim_pid" 2>/dev/null || true
+  rm -f "$WORK/$1.env"
+  "$bin/tool" serve -env "$WORK/$1.env" -repos "$2" &
+  sim_pid=$!
+  for _ in $(seq 100); do [ -f "$WORK/$1.env" ] && break; sleep 0.1; done
+  set -a; . "$WORK/$1.env"; set +a
+  registries+=("$REGISTRY")
+}
+
+log "building ecsctl and the tools"
+(cd "$root" && go build -o "$bin/ecsctl" ./cmd/ecsctl && go build -o "$bin/tool" ./bench/build/tool &&
+  CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$bin/cpuwork" ./bench/build/cpuwork)
+n=$("$bin/tool" calibrate -seconds "$CPU_SECONDS")
+log "generating contexts in $ctx (assets ${ASSETS_MB} MB, cpu step $n hashes, huge ${HUGE_MB} MB)"
+"$bin/tool" gen -out "$ctx" -assets-mb "$ASSETS_MB" -huge-mb "$HUGE_MB" -cpu-n "$n"
+cp "$bin/cpuwork" "$ctx/cpu/cpuwork"
+cp "$here/ecsctl.yml" "$here/huge.yml" "$ctx/"
+BASE=$("$bin/tool" busybox)
+export BASE
+
+builder="DOCKER_BUILDKIT=0"
+if docker buildx version >/dev/null 2>&1; then builder="DOCKER_BUILDKIT=1"; fi
+log "baseline builder: $builder"
+
+# a: the seed's way.
+clear_caches
+start_sim a "bench-a/assets,bench-a/cpu"
+export DOCKER_CONFIG=$WORK/docker-config
+t0=$(now)
+echo "$PASSWORD" | docker login -u AWS --password-stdin "$REGISTRY" >/dev/null 2>&1
+steps=""
+for img in assets cpu; do
+  s0=$(now)
+  env $builder docker build -q --network none --build-arg "BASE=$BASE" -t "$REGISTRY/bench-a/$img:latest" "$ctx/$img" >/dev/null
+  s1=$(now)
+  docker push -q "$REGISTRY/bench-a/$img:latest" >/dev/null
+  s2=$(now)
+  steps+="$img build $(secs "$s0" "$s1")s push $(secs "$s1" "$s2")s; "
+done
+t1=$(now)
+a=$(secs "$t0" "$t1")
+log "a steps: $steps"
+unset DOCKER_CONFIG
+log "a (docker CLI, sequential): ${a}s"
+
+per_image() { # scenario: "name seconds" per image from the JSON result
+  "$bin/tool" seconds "$WORK/$1.json"
+}
+
+ecsctl_build() { # log-name args...
+  local name=$1; shift
+  (cd "$ctx" && "$bin/ecsctl" --output json build "$@" >"$WORK/$name.json" 2>"$WORK/$name.log") ||
+    { cat "$WORK/$name.log" >&2; exit 1; }
+}
+
+# b: ecsctl, cold.
+clear_caches
+start_sim b ""
+export PREFIX=bench-b/
+t0=$(now); ecsctl_build b --create-repositories; t1=$(now)
+b=$(secs "$t0" "$t1")
+log "b (ecsctl build, cold): ${b}s"
+
+# c: ecsctl one image at a time, cold; d: again, nothing changed.
+clear_caches
+start_sim c ""
+export PREFIX=bench-c/
+t0=$(now); ecsctl_build c --create-repositories --concurrency 1; t1=$(now)
+c=$(secs "$t0" "$t1")
+log "c (ecsctl build --concurrency 1, cold): ${c}s"
+t0=$(now); ecsctl_build d; t1=$(now)
+d=$(secs "$t0" "$t1")
+grep -q '"status": "skipped"' "$WORK/d.json" || { log "d did not skip"; cat "$WORK/d.json" >&2; exit 1; }
+log "d (ecsctl build, nothing changed): ${d}s"
+
+# m: peak memory while a HUGE_MB context streams to the engine.
+peak="n/a"
+if [ "$HUGE_MB" -gt 0 ]; then
+  clear_caches
+  (cd "$ctx" && /usr/bin/time -v "$bin/ecsctl" --config huge.yml build --no-push >"$WORK/m.out" 2>"$WORK/m.log") ||
+    { cat "$WORK/m.log" >&2; exit 1; }
+  peak=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f MB", $2 / 1024 }' "$WORK/m.log")
+  mtime=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$WORK/m.log")
+  log "m (ecsctl build --no-push, ${HUGE_MB} MB context): peak RSS $peak, wall $mtime"
+fi
+clear_caches
+
+cat <<REPORT
+ecsctl build benchmark ($(nproc) cores, Docker $(docker version -f '{{.Server.Version}}'), storage driver $(docker info -f '{{.Driver}}'))
+contexts: assets ${ASSETS_MB} MB of static files; cpu RUN step of ${CPU_SECONDS} CPU seconds (cpuwork -n $n)
+a  docker CLI build+push, sequential ($builder)   ${a}s   ($steps)
+b  ecsctl build, cold                             ${b}s   b/a = $(awk -v x="$b" -v y="$a" 'BEGIN { printf "%.2f", x / y }')   (per image: $(per_image b))
+c  ecsctl build --concurrency 1, cold             ${c}s   c/a = $(awk -v x="$c" -v y="$a" 'BEGIN { printf "%.2f", x / y }')   (per image, queueing included: $(per_image c))
+d  ecsctl build again, nothing changed            ${d}s   d/a = $(awk -v x="$d" -v y="$a" 'BEGIN { printf "%.3f", x / y }')
+m  peak RSS, ecsctl build --no-push, ${HUGE_MB} MB context: $peak
+REPORT
