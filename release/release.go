@@ -55,8 +55,9 @@ type WatchOptions struct {
 	Printer *output.Printer
 	// OnDeployed runs after a service's rollout succeeded, with the revision
 	// it now runs (for example to repoint the batches that follow the
-	// service). Its notes are shown and reported; an error makes the exit
-	// code 1 without undoing the deploy.
+	// service). Its notes go into the service's result (stdout); progress
+	// lines, if any, are the hook's own. An error is shown and makes the
+	// exit code 1 without undoing the deploy.
 	OnDeployed func(ctx context.Context, service, taskDefinitionARN string) (notes []string, err error)
 
 	// Clock and Poll pace the watch; tests make them fast.

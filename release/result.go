@@ -101,8 +101,8 @@ func (r *Result) WriteText(w io.Writer) error {
 		if s.Message != "" {
 			sb.WriteString(": " + s.Message)
 		}
-		if s.Duration > 0 {
-			fmt.Fprintf(&sb, " (%s)", s.Duration.Round(time.Second))
+		if d := s.Duration.Round(time.Second); d > 0 {
+			fmt.Fprintf(&sb, " (%s)", d)
 		}
 		sb.WriteString("\n")
 		for _, c := range s.Images {

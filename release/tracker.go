@@ -347,10 +347,7 @@ func (t *tracker) succeed(ctx context.Context) {
 	code := exitcode.OK
 	if t.env.onDeployed != nil {
 		notes, err := t.env.onDeployed(wctx, t.ref.Name, t.newTD)
-		for _, n := range notes {
-			t.res.Notes = append(t.res.Notes, n)
-			t.note("%s", n)
-		}
+		t.res.Notes = append(t.res.Notes, notes...)
 		if err != nil {
 			msg := "deployed, but the after-deploy step failed: " + err.Error()
 			t.fail(msg)

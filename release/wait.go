@@ -111,6 +111,9 @@ func Wait(ctx context.Context, o WaitOptions) (*Result, error) {
 		}
 		trackers = append(trackers, t)
 	}
+	for _, t := range trackers {
+		t.res.Images = imageChanges(ctx, e, t.prevTD, t.newTD)
+	}
 	if len(trackers) == 0 {
 		e.view.Close()
 		return res, res.Err()
@@ -136,6 +139,31 @@ func olderDeployments(svc types.Service, primary string) []Deployment {
 	out := make([]Deployment, len(ds))
 	for i, d := range ds {
 		out[i] = d.d
+	}
+	return out
+}
+
+// imageChanges compares the images of two revisions (nil when either is
+// unknown or unreadable: the result only reports them).
+func imageChanges(ctx context.Context, e *env, from, to string) []ImageChange {
+	if from == "" || to == "" || from == to {
+		return nil
+	}
+	a, err := e.taskDefinition(ctx, from)
+	if err != nil {
+		return nil
+	}
+	b, err := e.taskDefinition(ctx, to)
+	if err != nil {
+		return nil
+	}
+	var out []ImageChange
+	for _, cb := range b.ContainerDefinitions {
+		for _, ca := range a.ContainerDefinitions {
+			if aws.ToString(ca.Name) == aws.ToString(cb.Name) && aws.ToString(ca.Image) != aws.ToString(cb.Image) {
+				out = append(out, ImageChange{Container: aws.ToString(cb.Name), From: aws.ToString(ca.Image), To: aws.ToString(cb.Image)})
+			}
+		}
 	}
 	return out
 }

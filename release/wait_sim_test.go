@@ -72,6 +72,9 @@ func TestInterruptThenWait(t *testing.T) {
 		t.Errorf("wait: %s on %s (deployment %s, old %s): %s", w.Outcome, w.FinalTaskDefinition, w.DeploymentID, w.OldTaskDefinition, w.Message)
 	}
 	mustContain(t, "wait progress", stderr2.String(), "following deployment "+r.DeploymentID+": web:1 -> web:2", "succeeded: deployed web:2")
+	if len(w.Images) != 1 || w.Images[0].Container != "app" || w.Images[0].To != slow {
+		t.Errorf("wait reports images %+v", w.Images)
+	}
 
 	// With nothing in flight, Wait reports how the last deployment ended.
 	wres, err = Wait(context.Background(), WaitOptions{Config: s.config("web"), Services: []string{"web"}, WatchOptions: s.watchOptions(&syncBuffer{})})
