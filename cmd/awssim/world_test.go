@@ -193,7 +193,9 @@ func BenchmarkStartup(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		r, w := io.Pipe()
 		done := make(chan error, 1)
-		go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--config", "testdata/world.yml"}, w, io.Discard) }()
+		go func() {
+			done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--config", "testdata/world.yml"}, w, io.Discard)
+		}()
 		sc := bufio.NewScanner(r)
 		for n := 0; n < 4 && sc.Scan(); n++ {
 		}
@@ -205,4 +207,3 @@ func BenchmarkStartup(b *testing.B) {
 		w.Close()
 	}
 }
-
