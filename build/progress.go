@@ -88,7 +88,7 @@ func (t *tracker) announce(s *step) {
 func (t *tracker) handle(sr *statusResponse) {
 	for _, v := range sr.vertexes {
 		s := t.step(v.digest)
-		s.name = v.name
+		s.name = strings.Join(strings.Fields(v.name), " ") // joined continuation lines leave runs of spaces
 		if v.cached {
 			s.cached = true
 		}

@@ -194,7 +194,7 @@ func TestTrackerFailure(t *testing.T) {
 		}
 	}
 	ev := strings.Join(rec.Events(), "\n")
-	for _, want := range []string{"[app] #1 [builder 1/3] FROM docker.io/x/busybox:1", "[app] #1 CACHED", "[app] #2 " + run, "[app] #2 line 0", "[app] #2 ERROR: executor failed"} {
+	for _, want := range []string{"[app] #1 [builder 1/3] FROM docker.io/x/busybox:1", "[app] #1 CACHED", "[app] #2 " + strings.Join(strings.Fields(run), " "), "[app] #2 line 0", "[app] #2 ERROR: executor failed"} {
 		if !strings.Contains(ev, want) {
 			t.Errorf("events lack %q:\n%s", want, ev)
 		}
