@@ -231,12 +231,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 
-	if err := hashContexts(ctx, images, engine, o); err != nil {
+	outputs := []string{defsPath, filepath.Join(filepath.Dir(defsPath), imagedefs.DetailFileName), filepath.Join(filepath.Dir(defsPath), DetailDir)}
+	if err := hashContexts(ctx, images, engine, o, outputs); err != nil {
 		return nil, err
 	}
 
 	res := &Result{Pushed: !o.NoPush}
-	outputs := []string{defsPath, filepath.Join(filepath.Dir(defsPath), imagedefs.DetailFileName), filepath.Join(filepath.Dir(defsPath), DetailDir)}
 	rev, err := findRevision(ctx, cfg.Dir, o.Getenv, outputs)
 	var nr *NoRevisionError
 	switch {
@@ -440,7 +440,7 @@ func without(list []string, s string) []string {
 
 // hashContexts reads every context (at most two at once: it is disk and
 // CPU bound) and computes the content keys.
-func hashContexts(ctx context.Context, images []*image, engine engineInfo, o Options) error {
+func hashContexts(ctx context.Context, images []*image, engine engineInfo, o Options, outputs []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for _, im := range images {
@@ -453,7 +453,7 @@ func hashContexts(ctx context.Context, images []*image, engine engineInfo, o Opt
 			if err != nil {
 				rel = im.dockerfile
 			}
-			bc, err := loadContext(im.contextDir, rel)
+			bc, err := loadContext(im.contextDir, rel, outputs...)
 			if err != nil {
 				return fmt.Errorf("image %s: %w", im.name, err)
 			}

@@ -55,8 +55,11 @@ type entry struct {
 
 // loadContext walks dir, applies its .dockerignore, and hashes every file.
 // dockerfile is the Dockerfile path relative to dir (it may lead outside).
-// The .dockerignore and the Dockerfile are always sent, as the docker CLI does.
-func loadContext(dir, dockerfile string) (*buildContext, error) {
+// The .dockerignore and the Dockerfile are always sent, as the docker CLI
+// does. Paths in outputs (ecsctl's own output files, absolute) are left out
+// even without a .dockerignore: otherwise a context holding
+// imagedefinitions.json would change, and be rebuilt, on every run.
+func loadContext(dir, dockerfile string, outputs ...string) (*buildContext, error) {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read build context: %w", err)
@@ -100,12 +103,25 @@ func loadContext(dir, dockerfile string) (*buildContext, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", filepath.Join(root, ".dockerignore"), err)
 	}
+	skipOutput := map[string]bool{}
+	for _, o := range outputs {
+		if real, err := filepath.EvalSymlinks(filepath.Dir(o)); err == nil {
+			o = filepath.Join(real, filepath.Base(o))
+		}
+		skipOutput[o] = true
+	}
 
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if path == root {
+			return nil
+		}
+		if skipOutput[path] {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		relPath, err := filepath.Rel(root, path)

@@ -79,6 +79,30 @@ func TestDockerignore(t *testing.T) {
 	}
 }
 
+// TestOutputsLeftOut: ecsctl's own outputs inside a context are not part of
+// it, so writing them does not change the key of the next run.
+func TestOutputsLeftOut(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"Dockerfile": "FROM scratch\nCOPY . /\n", "main.go": "x"})
+	outputs := []string{filepath.Join(dir, "imagedefinitions.json"), filepath.Join(dir, "imageDetail.json"), filepath.Join(dir, DetailDir)}
+	bc, err := loadContext(dir, "Dockerfile", outputs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := bc.key(keyInputs{})
+	writeTree(t, dir, map[string]string{"imagedefinitions.json": "[]", "imageDetail.json": "{}", DetailDir + "/web/imageDetail.json": "{}"})
+	bc, err = loadContext(dir, "Dockerfile", outputs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Dockerfile", "main.go"}, names(bc)); diff != "" {
+		t.Errorf("context (-want +got):\n%s", diff)
+	}
+	if bc.key(keyInputs{}) != before {
+		t.Error("writing the output files changed the key")
+	}
+}
+
 func TestDockerfileOutsideContext(t *testing.T) {
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{"docker/web.Dockerfile": "FROM scratch\nCOPY a /a\n", "ctx/a": "x"})
