@@ -9,7 +9,8 @@ import (
 // RunTask, DescribeTasks, ListTasks and StopTask.
 
 // RunTaskInput is RunTask's request as ECS's JSON spells it. EventBridge
-// and Scheduler targets start tasks through ecsRunTaskLocked with it.
+// and Scheduler targets start tasks through ecsRunTaskLocked with it; it is
+// exported only for the package's own services.
 type RunTaskInput struct {
 	Cluster                  string            `json:"cluster"`
 	TaskDefinition           string            `json:"taskDefinition"`

@@ -97,7 +97,7 @@ func optStr(s string) *string {
 	return &s
 }
 
-// ceilDiv returns ceil(a*pct/100) for non-negative a.
+// ceilPct returns ceil(a*pct/100) for non-negative a.
 func ceilPct(a, pct int) int { return int(math.Ceil(float64(a) * float64(pct) / 100)) }
 
 // floorPct returns floor(a*pct/100) for non-negative a.
@@ -109,14 +109,6 @@ func lastSegment(s string) string {
 		return s[i+1:]
 	}
 	return s
-}
-
-// rawOrNil returns v as raw JSON, or nil when v is empty.
-func rawOrNil(v json.RawMessage) json.RawMessage {
-	if len(v) == 0 || string(v) == "null" {
-		return nil
-	}
-	return v
 }
 
 // decodeUseNumber unmarshals JSON keeping numbers as json.Number, so values
