@@ -258,6 +258,17 @@ func TestNoPush(t *testing.T) {
 	if err := res.WriteText(&out); err != nil || !strings.Contains(out.String(), "web  built    web:"+revA[:12]) {
 		t.Errorf("text result %q (%v)", out.String(), err)
 	}
+
+	// target: picks the stage; it is part of the key.
+	f.write("ecsctl.yml", strings.Replace(mustRead(t, filepath.Join(f.dir, "ecsctl.yml")), "    repository: app\n", "    repository: app\n    target: build\n", 1))
+	res = f.mustRun(func(o *Options) { o.NoPush = true; o.ECR = nil; o.Images = []string{"app"} })
+	insp, err := f.engine.ImageInspect(context.Background(), res.Images[0].ImageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if insp.Config.WorkingDir != "/src" || strings.Join(insp.Config.Cmd, " ") == "cat /message.txt" {
+		t.Errorf("target build: workdir %q, cmd %v: not the build stage", insp.Config.WorkingDir, insp.Config.Cmd)
+	}
 }
 
 // TestOtherRegistry pushes an image named by registry: (not an ECR
