@@ -251,3 +251,56 @@ fine:
 		t.Errorf("delete: exit %d, writes %d\n%s\n%s", code, len(s.srv.Writes()), stdout, stderr)
 	}
 }
+
+// A successful deploy of a service repoints the batches that follow it,
+// and says so in deploy's output.
+func TestDeployRepointsFollowingBatches(t *testing.T) {
+	s := newDeploySim(t)
+	cfg := "name: shop\n" + deployConfig + `batch_defaults:
+  role: arn:aws:iam::123456789012:role/ecsEventsRole
+  network: {subnets: [subnet-0a]}
+batches:
+  nightly:
+    schedule: cron(0 3 * * ? *)
+    service: web
+    overrides:
+      app: {command: [/app, report]}
+  tokyo:
+    schedule: cron(0 9 * * ? *)
+    via: scheduler
+    timezone: Asia/Tokyo
+    service: web
+`
+	if err := os.WriteFile(s.config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := s.run(context.Background(), "batch", "schedule"); code != 0 {
+		t.Fatalf("batch schedule: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := s.run(context.Background(), "deploy", "--service", "web", "--image", "app=registry.example.com/app:v2")
+	if code != 0 {
+		t.Fatalf("deploy: exit %d: %s", code, stderr)
+	}
+	newTD := aws.ToString(s.service().TaskDefinition)
+	if newTD == s.oldTD {
+		t.Fatalf("the deploy did not change the service's revision")
+	}
+	for _, want := range []string{
+		"batch nightly: rule ecsctl.shop.nightly now runs web:2 (was web:1)",
+		"batch tokyo: schedule ecsctl.shop.tokyo now runs web:2 (was web:1)",
+	} {
+		if !strings.Contains(stdout+stderr, want) {
+			t.Errorf("deploy's output lacks %q", want)
+		}
+	}
+	// The rule and the schedule now run the new revision: nothing left to apply.
+	s.srv.ResetRequests()
+	code, stdout, _ = s.run(context.Background(), "batch", "schedule")
+	if code != 0 || stdout != "No changes: 2 unchanged.\n" || len(s.srv.Writes()) != 0 {
+		t.Errorf("schedule after the deploy: exit %d, %d writes\n%s", code, len(s.srv.Writes()), stdout)
+	}
+	code, stdout, _ = s.run(context.Background(), "--output", "json", "batch", "list")
+	if code != 0 || strings.Count(stdout, `"revision": "web:2"`) != 2 {
+		t.Errorf("list after the deploy: exit %d\n%s", code, stdout)
+	}
+}
