@@ -94,11 +94,12 @@ func createRepo(ctx context.Context, api ECR, name string) (*repo, error) {
 	return repoFrom(out.Repository), nil
 }
 
-// authCache gets one ECR authorization token per registry and run.
+// authCache gets one ECR authorization token per run: it is valid for every
+// registry the caller may use, for 12 hours.
 type authCache struct {
-	api        ECR
-	mu         sync.Mutex
-	byRegistry map[string]string // registry ID -> X-Registry-Auth value
+	api            ECR
+	mu             sync.Mutex
+	user, password string
 }
 
 // auth returns the X-Registry-Auth value for pushing to r. The token stays
@@ -106,34 +107,25 @@ type authCache struct {
 func (a *authCache) auth(ctx context.Context, r *repo) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if v, ok := a.byRegistry[r.registryID]; ok {
-		return v, nil
+	if a.password == "" {
+		out, err := a.api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+		if err != nil {
+			return "", fmt.Errorf("get ECR authorization token: %w", err)
+		}
+		if len(out.AuthorizationData) == 0 || out.AuthorizationData[0].AuthorizationToken == nil {
+			return "", errors.New("get ECR authorization token: the answer holds no token")
+		}
+		raw, err := base64.StdEncoding.DecodeString(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
+		if err != nil {
+			return "", errors.New("get ECR authorization token: the token is not base64")
+		}
+		user, password, ok := strings.Cut(string(raw), ":")
+		if !ok || password == "" {
+			return "", errors.New("get ECR authorization token: the token is not user:password")
+		}
+		a.user, a.password = user, password
 	}
-	in := &ecr.GetAuthorizationTokenInput{}
-	if r.registryID != "" {
-		in.RegistryIds = []string{r.registryID} //nolint:staticcheck // still the way to name a registry
-	}
-	out, err := a.api.GetAuthorizationToken(ctx, in)
-	if err != nil {
-		return "", fmt.Errorf("get ECR authorization token: %w", err)
-	}
-	if len(out.AuthorizationData) == 0 || out.AuthorizationData[0].AuthorizationToken == nil {
-		return "", errors.New("get ECR authorization token: the answer holds no token")
-	}
-	raw, err := base64.StdEncoding.DecodeString(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
-	if err != nil {
-		return "", errors.New("get ECR authorization token: the token is not base64")
-	}
-	user, password, ok := strings.Cut(string(raw), ":")
-	if !ok {
-		return "", errors.New("get ECR authorization token: the token is not user:password")
-	}
-	v := registryAuth(user, password, r.host())
-	if a.byRegistry == nil {
-		a.byRegistry = map[string]string{}
-	}
-	a.byRegistry[r.registryID] = v
-	return v, nil
+	return registryAuth(a.user, a.password, r.host()), nil
 }
 
 // lookup is what ECR holds of an image's content key and tags.

@@ -2,7 +2,6 @@ package build
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -219,8 +218,7 @@ func parsePlatform(s string) (ocispec.Platform, error) {
 // registryAuth encodes credentials for the engine's X-Registry-Auth
 // header. The result carries a secret: never print or store it.
 func registryAuth(user, password, server string) string {
-	b, _ := json.Marshal(registry.AuthConfig{Username: user, Password: password, ServerAddress: server})
-	return base64.URLEncoding.EncodeToString(b)
+	return encodeAuth(registry.AuthConfig{Username: user, Password: password, ServerAddress: server})
 }
 
 // PushError is a push the registry or the network refused.
