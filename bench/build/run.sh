@@ -78,6 +78,7 @@ cp "$here/ecsctl.yml" "$here/huge.yml" "$ctx/"
 BASE=$("$bin/tool" busybox)
 export BASE
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 builder="DOCKER_BUILDKIT=0"
 if docker buildx version >/dev/null 2>&1; then builder="DOCKER_BUILDKIT=1"; fi
 log "baseline builder: $builder"
@@ -147,6 +148,7 @@ clear_caches
 
 cat <<REPORT
 ecsctl build benchmark ($(nproc) cores, Docker $(docker version -f '{{.Server.Version}}'), storage driver $(docker info -f '{{.Driver}}'))
+load average at start: $load_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every ratio)
 contexts: assets ${ASSETS_MB} MB of static files; cpu RUN step of ${CPU_SECONDS} CPU seconds (cpuwork -n $n)
 a  docker CLI build+push, sequential ($builder)   ${a}s   ($steps)
 b  ecsctl build, cold                             ${b}s   b/a = $(awk -v x="$b" -v y="$a" 'BEGIN { printf "%.2f", x / y }')   (per image: $(per_image b))
