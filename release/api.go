@@ -55,10 +55,12 @@ type LogsAPI interface {
 	GetLogEvents(context.Context, *cloudwatchlogs.GetLogEventsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error)
 }
 
-// TargetHealthAPI reads the health of a service's load balancer targets;
-// *elasticloadbalancingv2.Client fits.
+// TargetHealthAPI reads the health of a service's load balancer targets,
+// and its target groups' deregistration delay (to pace polls while old
+// tasks drain); *elasticloadbalancingv2.Client fits.
 type TargetHealthAPI interface {
 	DescribeTargetHealth(context.Context, *elbv2.DescribeTargetHealthInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
+	DescribeTargetGroupAttributes(context.Context, *elbv2.DescribeTargetGroupAttributesInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupAttributesOutput, error)
 }
 
 var (
@@ -85,7 +87,9 @@ type PollIntervals struct {
 	Initial time.Duration
 	// Max is the longest pause while nothing changes (15 s). Once the new
 	// tasks all run, and only the old ones remain to go, polls stay at
-	// Initial so the end is seen promptly.
+	// Initial so the end is seen promptly, except while the old tasks drain
+	// behind a load balancer: then polls slow down until the target group's
+	// deregistration delay has nearly passed.
 	Max time.Duration
 	// Throttled is the longest pause when AWS throttles (30 s).
 	Throttled time.Duration

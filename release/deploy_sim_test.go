@@ -361,3 +361,26 @@ func TestDeploySameImagesRegistersNothing(t *testing.T) {
 		t.Errorf("forced writes %v, want one UpdateService", w)
 	}
 }
+
+// TestDeployPacesPollsWhileDraining: while the old tasks drain behind a
+// load balancer (300 s deregistration delay), polls slow down instead of
+// coming every 2 s; without that a rollout this long takes 150+ polls.
+func TestDeployPacesPollsWhileDraining(t *testing.T) {
+	s := newSim(t)
+	s.createService("web", svcOpts{desired: 2, loadBalancer: true, breaker: true})
+	stats := &pollStats{}
+	res, err, progress := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"web=" + img("web", "web", "v2")},
+		WatchOptions: WatchOptions{stats: stats}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Services[0]
+	if r.Outcome != OutcomeSucceeded || r.Duration < 5*time.Minute {
+		t.Fatalf("outcome %s after %s, want success after the 5-minute drain", r.Outcome, r.Duration)
+	}
+	mustContain(t, "progress", progress, "has begun draining connections")
+	if p := stats.Polls.Load(); p > 80 {
+		t.Errorf("%d polls for a %s rollout; the drain should be polled slowly", p, r.Duration.Round(time.Second))
+	}
+	t.Logf("%d polls in %s", stats.Polls.Load(), r.Duration.Round(time.Second))
+}

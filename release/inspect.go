@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -301,4 +303,60 @@ func targetGroupName(arn string) string {
 		return parts[len(parts)-2]
 	}
 	return arn
+}
+
+// noteDrains learns, from a "has begun draining connections" event, until
+// when at least the old tasks will drain: the draining began after the
+// previous look at the service, and lasts the target groups' deregistration
+// delay (unless a target has no connection left, which ends it early).
+func (t *tracker) noteDrains(ctx context.Context, svc types.Service, events []ServiceEvent, now time.Time) {
+	prev := t.observedAt
+	t.observedAt = now
+	if prev.IsZero() || t.env.elb == nil {
+		return
+	}
+	draining := false
+	for _, e := range events {
+		draining = draining || strings.Contains(e.Message, "has begun draining connections")
+	}
+	if !draining {
+		return
+	}
+	var delay time.Duration
+	for _, lb := range svc.LoadBalancers {
+		if tg := aws.ToString(lb.TargetGroupArn); tg != "" {
+			delay = max(delay, t.env.deregistrationDelay(ctx, tg, t))
+		}
+	}
+	if until := prev.Add(delay); until.After(t.drainUntil) {
+		t.drainUntil = until
+	}
+}
+
+// deregistrationDelay reads a target group's deregistration delay once (0
+// when it cannot be read).
+func (e *env) deregistrationDelay(ctx context.Context, tg string, t *tracker) time.Duration {
+	e.tdMu.Lock()
+	d, ok := e.delays[tg]
+	e.tdMu.Unlock()
+	if ok {
+		return d
+	}
+	out, err := e.elb.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(tg)})
+	if err != nil {
+		t.warnOnce("describe target group attributes", fmt.Errorf("describe target group attributes: %w", err))
+	}
+	if out != nil {
+		for _, a := range out.Attributes {
+			if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
+				if n, err := strconv.Atoi(aws.ToString(a.Value)); err == nil {
+					d = time.Duration(n) * time.Second
+				}
+			}
+		}
+	}
+	e.tdMu.Lock()
+	e.delays[tg] = d
+	e.tdMu.Unlock()
+	return d
 }

@@ -34,8 +34,9 @@ type observer interface {
 	// settling reports whether the rollout is only waiting for old tasks to
 	// go, so the end is near and polls should stay fast.
 	settling() bool
-	// deadline is when the current phase runs out of time (zero: none).
-	deadline() time.Time
+	// wake is when the observer wants the next poll at the latest: its
+	// phase's deadline, or the end of a quiet period (zero: no wish).
+	wake() time.Time
 	// done reports whether the observer needs no more polls.
 	done() bool
 	// interrupted is called when the context ends before done.
@@ -84,7 +85,7 @@ func (p *clusterPoller) run(ctx context.Context) {
 		}
 		now := p.clock.Now()
 		for _, o := range active {
-			if d := o.deadline(); !d.IsZero() {
+			if d := o.wake(); !d.IsZero() {
 				if until := d.Sub(now); until < wait {
 					wait = max(until, time.Millisecond)
 				}
@@ -264,9 +265,11 @@ func transient(err error) bool {
 	return isThrottle(err) || retryables.IsErrorRetryable(err).Bool() || errors.Is(err, context.DeadlineExceeded)
 }
 
-// jittered returns d ± 10%.
+// jittered returns 80-100% of d: polls of several ecsctl processes spread
+// out, and a pause never exceeds d (so the end of a rollout is seen within
+// Initial).
 func jittered(d time.Duration, rnd func() float64) time.Duration {
-	return time.Duration(float64(d) * (0.9 + 0.2*rnd()))
+	return time.Duration(float64(d) * (0.8 + 0.2*rnd()))
 }
 
 // lastSegment returns what follows the last "/" of an ARN.

@@ -98,7 +98,7 @@ func (f *fakeObserver) observe(_ context.Context, _ types.Service) bool {
 func (f *fakeObserver) missing(reason string) { f.finish("missing: " + reason) }
 func (f *fakeObserver) tick(context.Context)  {}
 func (f *fakeObserver) settling() bool        { return f.settle }
-func (f *fakeObserver) deadline() time.Time   { return time.Time{} }
+func (f *fakeObserver) wake() time.Time       { return time.Time{} }
 func (f *fakeObserver) done() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -132,9 +132,12 @@ func TestPollerSlowsWhenNothingChangesAndSpeedsUpOnChange(t *testing.T) {
 	obs := &fakeObserver{svc: "web", changedAt: map[int]bool{8: true}, doneAfter: 10}
 	newPoller(api, clock, obs).run(context.Background())
 
-	// 2s, then x1.5 per unchanged poll up to 15s; back to 2s after poll 8 changed something.
-	want := []time.Duration{2 * time.Second, 3 * time.Second, 4500 * time.Millisecond, 6750 * time.Millisecond,
-		10125 * time.Millisecond, 15 * time.Second, 15 * time.Second, 15 * time.Second, 2 * time.Second, 3 * time.Second}
+	// 2s, then x1.5 per unchanged poll up to 15s; back to 2s after poll 8
+	// changed something; each waited 90% (jitter 0.5 in 80-100%).
+	var want []time.Duration
+	for _, ms := range []float64{2000, 3000, 4500, 6750, 10125, 15000, 15000, 15000, 2000, 3000} {
+		want = append(want, time.Duration(ms*0.9*float64(time.Millisecond)))
+	}
 	if fmt.Sprint(clock.waits) != fmt.Sprint(want) {
 		t.Errorf("pauses = %v, want %v", clock.waits, want)
 	}
@@ -149,8 +152,8 @@ func TestPollerStaysFastWhileSettling(t *testing.T) {
 	obs := &fakeObserver{svc: "web", settle: true, doneAfter: 6}
 	newPoller(api, clock, obs).run(context.Background())
 	for _, w := range clock.waits {
-		if w != 2*time.Second {
-			t.Fatalf("pauses = %v, want 2s throughout while settling", clock.waits)
+		if w != 1800*time.Millisecond {
+			t.Fatalf("pauses = %v, want 1.8s (2s, jittered) throughout while settling", clock.waits)
 		}
 	}
 	if len(clock.waits) != 6 {
@@ -194,8 +197,8 @@ func TestPollerBacksOffWithJitterWhenThrottled(t *testing.T) {
 	p.run(context.Background())
 	// 2s, then the throttled polls back off (interval doubling: 4, 8, 16, 30
 	// capped; each waited with equal jitter = 75% at jitter 0.5), then 2s
-	// after a change.
-	want := []time.Duration{2 * time.Second, 2 * time.Second, 3 * time.Second, 6 * time.Second, 12 * time.Second, 22500 * time.Millisecond, 2 * time.Second}
+	// after a change (90% at jitter 0.5).
+	want := []time.Duration{1800 * time.Millisecond, 1800 * time.Millisecond, 3 * time.Second, 6 * time.Second, 12 * time.Second, 22500 * time.Millisecond, 1800 * time.Millisecond}
 	if fmt.Sprint(clock.waits) != fmt.Sprint(want) {
 		t.Errorf("pauses = %v, want %v", clock.waits, want)
 	}

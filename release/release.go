@@ -385,6 +385,7 @@ func newEnv(w WatchOptions) *env {
 		noRollback: w.NoRollback, logLines: w.LogLines, onDeployed: w.OnDeployed,
 		poll: w.Poll.withDefaults(), stats: w.stats,
 		tdCache: map[string]*types.TaskDefinition{},
+		delays:  map[string]time.Duration{},
 	}
 	if e.clock == nil {
 		e.clock = wallClock{}

@@ -44,7 +44,7 @@ func (c simClock) After(d time.Duration) <-chan time.Time {
 // sim is a simulator with an ECS cluster, the SDK clients ecsctl uses, and
 // helpers to set services up.
 type sim struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *awssim.Server
 	ecs   *ecs.Client
 	logs  *cloudwatchlogs.Client
@@ -53,7 +53,7 @@ type sim struct {
 	ctx   context.Context
 }
 
-func newSim(t *testing.T, opts ...awssim.Option) *sim {
+func newSim(t testing.TB, opts ...awssim.Option) *sim {
 	t.Helper()
 	srv := awssim.NewTestServer(t, opts...)
 	cfg := srv.AWSConfig()
@@ -259,7 +259,7 @@ func (s *sim) writes() []string {
 	return out
 }
 
-func mustContain(t *testing.T, what, text string, subs ...string) {
+func mustContain(t testing.TB, what, text string, subs ...string) {
 	t.Helper()
 	for _, sub := range subs {
 		if !strings.Contains(text, sub) {

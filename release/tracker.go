@@ -44,6 +44,7 @@ type env struct {
 
 	tdMu    sync.Mutex
 	tdCache map[string]*types.TaskDefinition // by ARN
+	delays  map[string]time.Duration         // target group ARN -> deregistration delay
 }
 
 // taskDefinition describes a task definition once.
@@ -109,6 +110,8 @@ type tracker struct {
 	seenStopped map[string]bool
 	shownFull   map[string]string // stopped-task signature -> task shown in full
 	detailed    int
+	observedAt  time.Time         // when the last described state was taken
+	drainUntil  time.Time         // old tasks drain behind a load balancer until then at least
 	ipTask      map[string]string // target IP -> task ID of a followed deployment
 	notOurs     map[string]bool   // target IPs of other tasks
 	targets     []Target
@@ -152,16 +155,24 @@ func (t *tracker) name() string { return t.ref.Name }
 
 func (t *tracker) done() bool { return t.finished }
 
-func (t *tracker) deadline() time.Time {
+func (t *tracker) wake() time.Time {
 	if t.finished {
 		return time.Time{}
+	}
+	if now := t.env.clock.Now(); t.drainUntil.After(now) && (t.until.IsZero() || t.drainUntil.Before(t.until)) {
+		return t.drainUntil
 	}
 	return t.until
 }
 
+// settling reports whether only the old tasks remain to go; while they
+// drain behind a load balancer it is false until the drain can have ended.
 func (t *tracker) settling() bool {
 	d := t.last.Following
-	return d != nil && t.phase != PhaseWaitingForLock && d.Running == d.Desired && d.Pending == 0
+	if d == nil || t.phase == PhaseWaitingForLock || d.Running != d.Desired || d.Pending != 0 {
+		return false
+	}
+	return !t.env.clock.Now().Before(t.drainUntil)
 }
 
 func (t *tracker) observe(ctx context.Context, svc types.Service) bool {
@@ -174,6 +185,7 @@ func (t *tracker) observe(ctx context.Context, svc types.Service) bool {
 		t.baseline(svc)
 	}
 	snap.Events = t.newEvents(svc)
+	t.noteDrains(ctx, svc, snap.Events, now)
 	fp := fingerprint(svc)
 	changed := fp != t.lastFP || len(snap.Events) > 0
 	t.lastFP = fp
