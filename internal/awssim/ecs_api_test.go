@@ -385,3 +385,22 @@ func TestServiceDeployments(t *testing.T) {
 		t.Errorf("the rolled-back deployment: %+v", sd)
 	}
 }
+
+// DescribeServices shows the 100 most recent events, newest first.
+func TestServiceEventsBounded(t *testing.T) {
+	f := newManualFixture(t)
+	f.createCluster("main")
+	f.createService("main", "web", f.registerWeb("web", "nginx:1"), serviceOpts{desired: 0})
+	f.advance(time.Second, 2*time.Second, nil, nil) // the empty service completes its deployment
+	f.srv.mu.Lock()
+	svc := f.srv.ecs.clusters["main"].services["web"]
+	for i := 0; i < 150; i++ {
+		f.srv.serviceEvent(svc, "(service web) event %d", i)
+	}
+	f.srv.mu.Unlock()
+	events := f.describeService("main", "web").Events
+	if len(events) != 100 || aws.ToString(events[0].Message) != "(service web) event 149" ||
+		aws.ToString(events[99].Message) != "(service web) event 50" {
+		t.Errorf("%d events, first %q, last %q", len(events), aws.ToString(events[0].Message), aws.ToString(events[len(events)-1].Message))
+	}
+}

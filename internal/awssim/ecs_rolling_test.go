@@ -177,6 +177,22 @@ func TestRollingUpdateFourTasks(t *testing.T) {
 		}
 		from = i
 	}
+	// Old tasks drained for the target group's 60 s deregistration delay
+	// between the scheduler stopping them and their STOPPING.
+	svcNow := f.describeService("main", "web")
+	var stoppedAt time.Time
+	for _, e := range svcNow.Events {
+		if strings.HasPrefix(aws.ToString(e.Message), "(service web) has stopped 4 running tasks") {
+			stoppedAt = aws.ToTime(e.CreatedAt)
+		}
+	}
+	for _, task := range final {
+		if aws.ToString(task.StartedBy) != newID && !stoppedAt.IsZero() {
+			if drained := aws.ToTime(task.StoppingAt).Sub(stoppedAt).Round(time.Second); drained != 60*time.Second {
+				t.Errorf("old task %s drained %v, the deregistration delay is 60s", ecsTaskID(aws.ToString(task.TaskArn)), drained)
+			}
+		}
+	}
 	stoppedInEvents := 0
 	for _, m := range msgs[len(first):] {
 		stoppedInEvents += strings.Count(m, "(task ") * b2i(strings.Contains(m, "has stopped"))

@@ -188,6 +188,19 @@ func TestRunTaskValidation(t *testing.T) {
 	if n := len(f.tasks("batch", ecs.ListTasksInput{})); n != 0 {
 		t.Errorf("%d tasks exist after only invalid RunTask calls", n)
 	}
+	// Task-level size overrides must be a Fargate size too.
+	in = base()
+	in.Overrides = &ecstypes.TaskOverride{Cpu: aws.String("256"), Memory: aws.String("8192")}
+	_, err = f.ecs.RunTask(f.ctx, in)
+	ecsWantError(t, "oversized memory override", err, "InvalidParameterException", "No Fargate configuration exists for given values: 256 CPU, 8192 memory.")
+	in = base()
+	in.Count = aws.Int32(2)
+	in.Overrides = &ecstypes.TaskOverride{Cpu: aws.String("512"), Memory: aws.String("1024")}
+	out, err = f.ecs.RunTask(f.ctx, in)
+	if err != nil || len(out.Tasks) != 2 || aws.ToString(out.Tasks[1].Cpu) != "512" || aws.ToString(out.Tasks[1].Memory) != "1024" ||
+		aws.ToString(out.Tasks[0].Overrides.Cpu) != "512" {
+		t.Errorf("RunTask with count 2 and a size override: %+v %v", out, err)
+	}
 }
 
 // The SDK's ServicesStable waiter succeeds once the service runs its desired

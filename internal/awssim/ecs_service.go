@@ -565,7 +565,7 @@ func (s *Server) serviceView(svc *ecsService, withTags bool) serviceOut {
 		DeploymentConfiguration: svc.config, RoleArn: svc.roleArn,
 		CreatedAt: Epoch(svc.createdAt), PlacementConstraints: rawsOrEmpty(svc.placementC),
 		PlacementStrategy: rawsOrEmpty(svc.placementS), SchedulingStrategy: "REPLICA",
-		DeploymentController: map[string]string{"type": "ECS"}, CreatedBy: "arn:aws:iam::" + s.accountID + ":root",
+		DeploymentController: map[string]string{"type": "ECS"}, CreatedBy: s.callerARN(),
 		EnableECSManagedTags: svc.managedTags, PropagateTags: svc.propagateTags, EnableExecuteCommand: svc.enableExec,
 		AvailabilityZoneRebalancing: "DISABLED",
 	}

@@ -277,31 +277,43 @@ func (s *Server) taskActivating(t *ecsTask) {
 	t.lastStatus, t.version = "ACTIVATING", t.version+1
 	t.pullStoppedAt = s.now()
 	if t.dep != nil {
-		runningAt := s.now().Add(s.ecs.timings.Activating)
-		for _, lb := range t.dep.loadBalancers {
-			tg := s.targetGroup(lb.TargetGroupArn)
-			if tg == nil {
-				continue
-			}
-			tt := &taskTarget{tg: tg, container: lb.ContainerName, port: lb.ContainerPort, state: "initial"}
-			t.targets = append(t.targets, tt)
-			b := t.container(lb.ContainerName).behavior
-			plan := targetPlan{readyAt: runningAt.Add(b.HealthyAfter)}
-			if b.FailHealthChecks {
-				plan = targetPlan{failReason: "Target.ResponseCodeMismatch",
-					failMessage: fmt.Sprintf("Health checks failed with these codes: [%d]", intOrDefault(b.HealthCheckCode, 502))}
-				if b.HealthCheckTimeout {
-					plan.failReason, plan.failMessage = "Target.Timeout", "Request timed out"
-				}
-			}
-			s.elbRegisterTarget(tg, t.eni.ip, lb.ContainerPort, s.availabilityZone(t), plan, func(et *elbTarget) {
-				s.onTargetHealth(t, tt, et)
-			})
-			t.svc.noteRegistered(tg, t)
-		}
+		s.registerTargets(t, s.now().Add(s.ecs.timings.Activating))
 		s.kick(t.svc)
 	}
 	s.taskAfter(t, s.ecs.timings.Activating, func() { s.taskRunning(t) })
+}
+
+// registerTargets registers the task (its IP and container port) in the
+// target groups of its deployment, with health checks that go as the
+// container's behaviour says.
+func (s *Server) registerTargets(t *ecsTask, runningAt time.Time) {
+	for _, lb := range t.dep.loadBalancers {
+		tg := s.targetGroup(lb.TargetGroupArn)
+		if tg == nil {
+			continue // deleted since the service was created
+		}
+		tt := &taskTarget{tg: tg, container: lb.ContainerName, port: lb.ContainerPort, state: "initial"}
+		t.targets = append(t.targets, tt)
+		plan := targetPlanFor(t.container(lb.ContainerName).behavior, runningAt)
+		s.elbRegisterTarget(tg, t.eni.ip, lb.ContainerPort, s.availabilityZone(t), plan, func(et *elbTarget) {
+			s.onTargetHealth(t, tt, et)
+		})
+		t.svc.noteRegistered(tg, t)
+	}
+}
+
+// targetPlanFor says how ELB health checks of a container go: passing once
+// the application is up (HealthyAfter after RUNNING), or failing for good
+// with a response code or a timeout.
+func targetPlanFor(b Behavior, runningAt time.Time) targetPlan {
+	if !b.FailHealthChecks {
+		return targetPlan{readyAt: runningAt.Add(b.HealthyAfter)}
+	}
+	if b.HealthCheckTimeout {
+		return targetPlan{failReason: "Target.Timeout", failMessage: "Request timed out"}
+	}
+	return targetPlan{failReason: "Target.ResponseCodeMismatch",
+		failMessage: fmt.Sprintf("Health checks failed with these codes: [%d]", intOrDefault(b.HealthCheckCode, 502))}
 }
 
 func intOrDefault(v, def int) int {

@@ -155,7 +155,7 @@ func (s *Server) ecsRegisterTaskDefinition(c *jsonCall) (any, error) {
 	td := &taskDef{
 		family: meta.Family, revision: len(fam.revisions) + 1, status: "ACTIVE",
 		body: body, tags: meta.Tags, registeredAt: s.now(),
-		registeredBy: "arn:aws:iam::" + s.accountID + ":root", view: view,
+		registeredBy: s.callerARN(), view: view,
 	}
 	td.arn = s.arn("ecs", fmt.Sprintf("task-definition/%s:%d", td.family, td.revision))
 	fam.revisions = append(fam.revisions, td)

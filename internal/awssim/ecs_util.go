@@ -118,3 +118,7 @@ func decodeUseNumber(b []byte, v any) error {
 	dec.UseNumber()
 	return dec.Decode(v)
 }
+
+// callerARN is who registers task definitions and creates services: the
+// identity STS's GetCallerIdentity reports for every caller.
+func (s *Server) callerARN() string { return "arn:aws:iam::" + s.accountID + ":user/awssim" }
