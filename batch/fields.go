@@ -48,6 +48,24 @@ type FieldChange struct {
 	New string `json:"new,omitempty"`
 }
 
+// MarshalJSON writes the change with the values of likely secrets replaced
+// by their length, as the text diff shows them.
+func (f FieldChange) MarshalJSON() ([]byte, error) {
+	type plainChange FieldChange
+	p := plainChange(f)
+	if sensitiveKey(f.Key) {
+		p.Old, p.New = display(f.Key, f.Old), display(f.Key, f.New)
+	}
+	return json.Marshal(p)
+}
+
+// sensitiveKey reports whether a field is an environment variable whose
+// name suggests a secret.
+func sensitiveKey(key string) bool {
+	i := strings.LastIndex(key, ".environment.")
+	return i >= 0 && sensitiveName(key[i+len(".environment."):])
+}
+
 // diffFields returns the fields that differ, in the order of want and then
 // of have.
 func diffFields(have, want fields) []FieldChange {
@@ -358,7 +376,7 @@ func display(key, value string) string {
 		return ""
 	case key == "cluster" || key == "task_definition":
 		return shortARN(value)
-	case strings.Contains(key, ".environment.") && sensitiveName(key[strings.LastIndex(key, ".environment.")+len(".environment."):]):
+	case sensitiveKey(key):
 		return fmt.Sprintf("(sensitive, %d characters)", len(value))
 	}
 	return value

@@ -21,7 +21,7 @@ func checkOffline(cfg *config.Config, batches []*config.Batch) []config.Problem 
 		probs = append(probs, cfg.Problem(path, format, args...))
 	}
 	if cfg.Name == "" {
-		add("name", "name is required when batches are defined: ecsctl marks the schedules it owns with it (e.g. name: myapp-production)")
+		add("name", "name is required: ecsctl marks the schedules it owns with it and finds them by it (e.g. name: myapp-production)")
 	} else if !ValidConfigName(cfg.Name) {
 		add("name", "name %q cannot mark schedules: use letters, digits, '-' and '_' (no dots), starting with a letter or digit, e.g. myapp-production", cfg.Name)
 	}
