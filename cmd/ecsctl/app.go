@@ -14,6 +14,7 @@ import (
 	"github.com/ecsctl/ecsctl/internal/awsclient"
 	"github.com/ecsctl/ecsctl/internal/config"
 	"github.com/ecsctl/ecsctl/internal/exitcode"
+	"github.com/ecsctl/ecsctl/internal/lookup"
 	"github.com/ecsctl/ecsctl/internal/output"
 )
 
@@ -45,6 +46,12 @@ type globals struct {
 
 	unknownCommand string
 
+	// ctx is the run's context (lookups read S3 and SSM while the config loads);
+	// offline keeps {{ tfstate }} and {{ ssm }} unresolved (plain validate).
+	ctx     context.Context
+	offline bool
+	lookups *lookup.Resolver
+
 	printer *output.Printer
 	cfg     *config.Config
 	clients *awsclient.Clients
@@ -52,7 +59,7 @@ type globals struct {
 
 // run is main without the process: tests call it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globals{stdout: stdout, stderr: stderr}
+	g := &globals{stdout: stdout, stderr: stderr, ctx: ctx}
 	app := newApp(g)
 	err := app.RunContext(ctx, args)
 	if g.unknownCommand != "" {
@@ -147,9 +154,9 @@ func (g *globals) config() (*config.Config, error) {
 	if g.cfg != nil {
 		return g.cfg, nil
 	}
-	cfg, err := config.Load(g.configPath, config.LoadOptions{})
+	cfg, err := config.Load(g.configPath, g.loadOptions())
 	if err != nil {
-		return nil, err
+		return nil, g.configError(err)
 	}
 	g.cfg = cfg
 	return cfg, nil

@@ -40,6 +40,7 @@ func validateCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "remote", Usage: "also check that what the config names exists in AWS (read-only)"},
 		},
 		Action: func(c *cli.Context) error {
+			g.offline = !c.Bool("remote") // lookups are resolved only with --remote
 			cfg, err := g.config()
 			if err != nil {
 				return err
