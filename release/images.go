@@ -1,14 +1,13 @@
 package release
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 
+	"github.com/ecsctl/ecsctl/imagedefs"
 	"github.com/ecsctl/ecsctl/internal/exitcode"
 )
 
@@ -21,34 +20,22 @@ type ImageRef struct {
 	Source string
 }
 
-// readImageDefinitions reads a CodePipeline imagedefinitions.json:
-// [{"name":"<container>","imageUri":"<uri>"}, ...].
-//
-// TODO(imagedefs): switch to package imagedefs' parser once it lands.
+// readImageDefinitions reads a CodePipeline imagedefinitions.json
+// ([{"name":"<container>","imageUri":"<uri>"}, ...]) with package imagedefs'
+// strict parser.
 func readImageDefinitions(path string) ([]ImageRef, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	defs, err := imagedefs.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, exitcode.BadInput(fmt.Errorf("%s does not exist: run `ecsctl build` first, pass --imagedefs PATH, or give images with --image container=uri", path))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read image definitions: %w", err)
-	}
-	var entries []struct {
-		Name     string `json:"name"`
-		ImageURI string `json:"imageUri"`
-	}
-	if err := json.Unmarshal(b, &entries); err != nil {
-		return nil, exitcode.BadInput(fmt.Errorf("%s is not valid imagedefinitions.json (a JSON list of {\"name\": container, \"imageUri\": uri}): %v", path, err))
-	}
-	if len(entries) == 0 {
+	case err != nil:
+		return nil, err // *imagedefs.Error says where and exits 2
+	case len(defs) == 0:
 		return nil, exitcode.BadInput(fmt.Errorf("%s lists no images: run `ecsctl build`, or give images with --image container=uri", path))
 	}
-	refs := make([]ImageRef, 0, len(entries))
-	for i, e := range entries {
-		if e.Name == "" || e.ImageURI == "" {
-			return nil, exitcode.BadInput(fmt.Errorf("%s: entry %d needs both \"name\" (the container) and \"imageUri\"", path, i+1))
-		}
-		refs = append(refs, ImageRef{Container: e.Name, URI: e.ImageURI, Source: path})
+	refs := make([]ImageRef, len(defs))
+	for i, d := range defs {
+		refs[i] = ImageRef{Container: d.Name, URI: d.ImageURI, Source: path}
 	}
 	return refs, nil
 }
@@ -60,8 +47,8 @@ func ParseImageFlag(s string) (ImageRef, error) {
 	if !ok || name == "" || uri == "" {
 		return ImageRef{}, exitcode.BadInput(fmt.Errorf("--image %q: write it as container=uri, e.g. --image web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:…", s))
 	}
-	if strings.ContainsAny(uri, " \t") {
-		return ImageRef{}, exitcode.BadInput(fmt.Errorf("--image %q: the image URI must not contain spaces", s))
+	if _, err := imagedefs.ParseImageURI(uri); err != nil {
+		return ImageRef{}, exitcode.BadInput(fmt.Errorf("--image %s: the image %v", name, err))
 	}
 	return ImageRef{Container: name, URI: uri, Source: "--image"}, nil
 }
