@@ -20,6 +20,7 @@
 //	      healthCheckPath: /health
 //	      deregistrationDelay: 30s
 //	ecs:
+//	  timings: {pull: 20s}         # simulated durations of task steps (see awssim.ECSTimings)
 //	  clusters: [main]
 //	  taskDefinitions:             # RegisterTaskDefinition inputs, inline or from JSON files
 //	    - file: web-taskdef.json

@@ -12,10 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsctl/ecsctl/internal/awssim"
 )
 
 // ecsSection seeds ECS clusters, task definitions and services.
 type ecsSection struct {
+	// Timings override how long the steps of a task's life take, in
+	// simulated time (see awssim.ECSTimings); unset ones keep their defaults.
+	Timings *awssim.ECSTimings `yaml:"timings"`
 	// Clusters to create; clusters named by services are created too.
 	Clusters []string `yaml:"clusters"`
 	// TaskDefinitions are RegisterTaskDefinition inputs (the JSON a team
@@ -54,6 +59,9 @@ type circuitBreaker struct {
 var defaultSubnets = []string{"subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"}
 
 func (e *ecsSection) seed(ctx context.Context, sd *seeder) error {
+	if e.Timings != nil {
+		sd.srv.SetECSTimings(*e.Timings)
+	}
 	client := ecs.NewFromConfig(sd.cfg)
 	clusters := append([]string(nil), e.Clusters...)
 	for _, svc := range e.Services {

@@ -96,6 +96,9 @@ func TestSeedExampleWorld(t *testing.T) {
 	if code := stopped.Tasks[0].Containers[0].ExitCode; code == nil || *code != 3 {
 		t.Errorf("the report batch exited %v, the world file says 3", code)
 	}
+	if pull := stopped.Tasks[0].PullStoppedAt.Sub(*stopped.Tasks[0].PullStartedAt).Round(time.Second); pull != 20*time.Second {
+		t.Errorf("the image pull took %v of simulated time, the world file's timings say 20s", pull)
+	}
 }
 
 func TestWorldErrors(t *testing.T) {
