@@ -14,7 +14,6 @@ import (
 	schtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/ecsctl/ecsctl/internal/config"
 	"github.com/ecsctl/ecsctl/internal/exitcode"
 )
 
@@ -234,8 +233,6 @@ func applyChange(ctx context.Context, opts Options, c *Change) error {
 func badInput(format string, args ...any) error {
 	return exitcode.BadInput(fmt.Errorf(format, args...))
 }
-
-var _ = config.ViaRule
 
 // WriteText prints the plan as a diff (for --output text results).
 func (p *Plan) WriteText(w io.Writer) error { return WriteDiff(w, p, nil) }
