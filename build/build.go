@@ -546,7 +546,7 @@ func planPush(ctx context.Context, images []*image, o Options) error {
 		want := im.lookup.keyDigest // the image these tags must name; "" = a new build
 		for _, t := range im.tags {
 			if d, ok := im.lookup.tagDigest[t]; ok && d != want {
-				conflicts = append(conflicts, &TagConflictError{Image: im.name, Repository: im.repo.name, Tag: t, Digest: d})
+				conflicts = append(conflicts, &TagConflictError{Image: im.name, Repository: im.repo.name, Tag: t, Digest: d, Revision: t == im.revTag})
 			}
 		}
 	}
@@ -686,9 +686,9 @@ func runImage(ctx context.Context, im *image, o Options, auth *authCache, slots 
 		return fmt.Errorf("image %s: %w", im.name, err)
 	}
 	for _, t := range append(im.tags[1:], KeyTagPrefix+im.key) {
-		if err := putTag(ctx, o.ECR, im.repo, im.name, manifest, mediaType, digest, t); err != nil {
-			var tc *TagConflictError
-			if errors.As(err, &tc) && strings.HasPrefix(t, KeyTagPrefix) {
+		if err := putTag(ctx, o.ECR, im.repo, manifest, mediaType, digest, t); err != nil {
+			var taken *tagTakenError
+			if errors.As(err, &taken) && strings.HasPrefix(t, KeyTagPrefix) {
 				continue // another run pushed the same inputs meanwhile: both images are fine
 			}
 			return fmt.Errorf("image %s: %w", im.name, err)
@@ -749,7 +749,7 @@ func reuse(ctx context.Context, im *image, o Options) error {
 		im.res.Status = Reused
 		o.Progress.Set(im.name, "unchanged: tagging "+strings.Join(missing, ", "))
 		for _, t := range missing {
-			if err := putTag(ctx, o.ECR, im.repo, im.name, l.manifest, l.mediaType, l.keyDigest, t); err != nil {
+			if err := putTag(ctx, o.ECR, im.repo, l.manifest, l.mediaType, l.keyDigest, t); err != nil {
 				return fmt.Errorf("image %s: %w", im.name, err)
 			}
 		}

@@ -53,7 +53,6 @@ type fixture struct {
 	base   string
 	rev    string // CODEBUILD_RESOLVED_SOURCE_VERSION
 	rec    *recorder
-	built  []string // local references to remove afterwards
 }
 
 const revA = "aaaaaaaaaaaa1111111111111111111111111111"
@@ -80,11 +79,7 @@ func newFixture(t *testing.T, opts ...awssim.Option) *fixture {
 	if err := os.WriteFile(filepath.Join(f.dir, "web", "hello"), bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		for _, ref := range f.built {
-			_, _ = engine.ImageRemove(context.Background(), ref, client.ImageRemoveOptions{})
-		}
-	})
+	dockertest.RemoveImagesAfter(t, engine, f.srv.Host()+"/*", "web:"+revA[:12], "web:"+revB[:12], "app:"+revA[:12], "app:"+revB[:12])
 	return f
 }
 
@@ -149,15 +144,7 @@ func (f *fixture) run(change func(*Options)) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	res, err := Run(ctx, o)
-	if res != nil {
-		for _, im := range res.Images {
-			if im.Status == Built && len(im.Tags) > 0 {
-				f.built = append(f.built, im.Repository+":"+im.Tags[0])
-			}
-		}
-	}
-	return res, err
+	return Run(ctx, o)
 }
 
 func (f *fixture) mustRun(change func(*Options)) *Result {

@@ -202,19 +202,31 @@ func manifestOf(ctx context.Context, api ECR, r *repo, digest string) (manifest,
 // whose tags are immutable.
 type TagConflictError struct {
 	Image, Repository, Tag, Digest string
+	// Revision says the tag is the revision tag (else an extra tag).
+	Revision bool
 }
 
 func (e *TagConflictError) Error() string {
-	return fmt.Sprintf("image %s: tag %q already names another image (%s) in the IMMUTABLE repository %s; "+
-		"the same revision was built from other inputs (build args, target, platform or files git does not track): "+
-		"commit the change, or drop the extra tag", e.Image, e.Tag, e.Digest, e.Repository)
+	s := fmt.Sprintf("image %s: tag %q already names another image (%s) in the repository %s, whose tags are immutable", e.Image, e.Tag, e.Digest, e.Repository)
+	if e.Revision {
+		return s + ": this revision was built before from other inputs (build args from the environment, target, platform); " +
+			"commit the change to get a new revision tag, or use a repository with mutable tags"
+	}
+	return s + ": an immutable tag cannot move to a new image; drop it from --tag or tags:, or use a repository with mutable tags"
 }
 
 // ExitCode marks a tag conflict as bad input: nothing was written.
 func (e *TagConflictError) ExitCode() int { return 2 }
 
+// tagTakenError says PutImage refused to move an immutable tag.
+type tagTakenError struct{ repo, tag string }
+
+func (e *tagTakenError) Error() string {
+	return fmt.Sprintf("tag %s:%s already names another image and the repository's tags are immutable", e.repo, e.tag)
+}
+
 // putTag tags a manifest (PutImage). A tag that already names it is fine.
-func putTag(ctx context.Context, api ECR, r *repo, image, manifest, mediaType, digest, tag string) error {
+func putTag(ctx context.Context, api ECR, r *repo, manifest, mediaType, digest, tag string) error {
 	_, err := api.PutImage(ctx, &ecr.PutImageInput{
 		RepositoryName:         aws.String(r.name),
 		RegistryId:             nonEmpty(r.registryID),
@@ -229,7 +241,7 @@ func putTag(ctx context.Context, api ECR, r *repo, image, manifest, mediaType, d
 	case err == nil, errors.As(err, &exists):
 		return nil
 	case errors.As(err, &taken):
-		return &TagConflictError{Image: image, Repository: r.name, Tag: tag, Digest: "another digest"}
+		return &tagTakenError{repo: r.name, tag: tag}
 	}
 	return fmt.Errorf("tag %s:%s: %w", r.name, tag, err)
 }

@@ -61,8 +61,12 @@ func (f *fixture) failure(err error, code int, want ...string) {
 	}
 }
 
+// withPrevious leaves only an earlier imagedefinitions.json behind.
 func (f *fixture) withPrevious() *fixture {
 	f.write(imagedefs.FileName, previousDefs)
+	if err := os.RemoveAll(filepath.Join(f.dir, DetailDir)); err != nil {
+		f.t.Fatal(err)
+	}
 	return f
 }
 
@@ -333,4 +337,26 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestImmutableTagConflict: an extra tag that already names another image
+// in a repository with immutable tags cannot move; that is found before
+// any build or write, and said plainly.
+func TestImmutableTagConflict(t *testing.T) {
+	f := newFixture(t)
+	f.createRepos("web")
+	f.write("web/static/index.html", unique("<p>"))
+	first := f.mustRun(func(o *Options) { o.Images = []string{"web"}; o.Tags = []string{"release-1"} })
+	f.withPrevious()
+
+	f.rev = revB
+	f.write("web/static/index.html", unique("<p>"))
+	f.srv.ResetRequests()
+	builds := f.docker.builds.Load()
+	_, err := f.run(func(o *Options) { o.Images = []string{"web"}; o.Tags = []string{"release-1"} })
+	f.failure(err, exitcode.Usage, `image web: tag "release-1" already names another image (`+first.Images[0].Digest+`) in the repository web, whose tags are immutable`,
+		"drop it from --tag or tags:")
+	if w := f.srv.Writes(); len(w) != 0 || f.docker.builds.Load() != builds {
+		t.Errorf("a tag conflict still led to %d writes and %d builds", len(w), f.docker.builds.Load()-builds)
+	}
 }

@@ -36,6 +36,7 @@ func buildProject(t *testing.T) (string, *awssim.Server) {
 		t.Fatal(err)
 	}
 	srv := awssim.NewTestServer(t)
+	dockertest.RemoveImagesAfter(t, engine, srv.Host()+"/*")
 	for _, kv := range srv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)

@@ -112,3 +112,22 @@ func TarContext(tb testing.TB, files map[string][]byte) *bytes.Buffer {
 	}
 	return &buf
 }
+
+// RemoveImagesAfter removes, when tb ends, every local image reference
+// matching one of patterns (Docker's reference filter: "127.0.0.1:5000/*",
+// "web:abc"), so tests do not pile images up in the engine.
+func RemoveImagesAfter(tb testing.TB, c *client.Client, patterns ...string) {
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		res, err := c.ImageList(ctx, client.ImageListOptions{Filters: client.Filters{}.Add("reference", patterns...)})
+		if err != nil {
+			return
+		}
+		for _, im := range res.Items {
+			for _, ref := range im.RepoTags {
+				_, _ = c.ImageRemove(ctx, ref, client.ImageRemoveOptions{})
+			}
+		}
+	})
+}
