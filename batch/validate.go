@@ -11,6 +11,15 @@ import (
 	"github.com/ecsctl/ecsctl/internal/config"
 )
 
+// Validate checks cfg's batches without AWS, as `ecsctl validate` does: it
+// returns a *config.Error listing every problem, or nil.
+func Validate(cfg *config.Config) error {
+	if len(cfg.Batches) == 0 {
+		return nil
+	}
+	return cfg.Errors(checkOffline(cfg, cfg.Batches))
+}
+
 // checkOffline finds, without AWS, what the config loader does not check
 // and AWS would refuse: schedule expressions (with AWS's cron dialect),
 // time zones, the config's name as a marker, overrides, and the size of a
@@ -44,14 +53,7 @@ func checkBatch(b *config.Batch, add func(path, format string, args ...any)) {
 	if via == "" {
 		via = config.ViaRule
 	}
-	zone := b.Timezone
-	if zone != "" {
-		if _, err := awscron.LoadZone(zone); err != nil {
-			add(batchPath(b, "timezone"), "%v", err)
-		} else if via == config.ViaRule && !isUTC(zone) {
-			add(batchPath(b, "timezone"), "EventBridge rules run in UTC only; set via: scheduler to run in %s", zone)
-		}
-	}
+	// Time zones and their fit with rules are checked when the config loads.
 	if b.Schedule != "" {
 		var err error
 		if via == config.ViaRule {
@@ -121,11 +123,6 @@ func checkBatch(b *config.Batch, add func(path, format string, args ...any)) {
 
 // awsNameRE is what rule, schedule and schedule group names may be.
 var awsNameRE = regexp.MustCompile(`^[.\-_A-Za-z0-9]{1,64}$`)
-
-func isUTC(zone string) bool {
-	// As the config loader decides: these two names, nothing else.
-	return zone == "" || zone == "UTC" || zone == "Etc/UTC"
-}
 
 func isDigits(s string) bool {
 	if s == "" {

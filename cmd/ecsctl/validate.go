@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ecsctl/ecsctl/batch"
 	"github.com/ecsctl/ecsctl/internal/config"
 )
 
@@ -43,6 +44,9 @@ func validateCommand(g *globals) *cli.Command {
 			g.offline = !c.Bool("remote") // lookups are resolved only with --remote
 			cfg, err := g.config()
 			if err != nil {
+				return err
+			}
+			if err := batch.Validate(cfg); err != nil {
 				return err
 			}
 			if c.Bool("remote") {

@@ -156,6 +156,11 @@ func TestValidateBrokenConfigs(t *testing.T) {
 			want: []string{"batches.once.schedule: one-off at() schedules need the Scheduler; set via: scheduler"},
 		},
 		{
+			name: "Unix cron instead of AWS cron",
+			yaml: validBase + batchDefaults + "batches:\n  nightly:\n    schedule: cron(0 3 * * *)\n    service: web\n",
+			want: []string{"ecsctl.yml:13:5: batches.nightly.schedule: ", "6 fields"},
+		},
+		{
 			name: "empty file",
 			yaml: "# nothing yet\n",
 			want: []string{"ecsctl.yml:1:1: the file is empty"},
