@@ -69,6 +69,11 @@ func buildCommand(g *globals) *cli.Command {
 			res, err := build.Run(c.Context, opts)
 			board.Close()
 			if err != nil {
+				// With --output json a pipeline still learns what became
+				// of each image (status "failed" and its error).
+				if res != nil && g.printer.JSON() {
+					_ = g.printer.Result(res)
+				}
 				return err
 			}
 			return g.printer.Result(res)

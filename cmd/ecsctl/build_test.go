@@ -136,6 +136,21 @@ func TestBuildCommandErrors(t *testing.T) {
 		t.Errorf("missing repositories: exit %d, stderr:\n%s", code, stderr)
 	}
 
+	// A failed build: the JSON result still says what became of each image.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(cfgPath), "app", "Dockerfile"), []byte("FROM scratch\nRUNN x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = ecsctl(t, "--config", cfgPath, "--output", "json", "build", "--create-repositories")
+	var out buildOutput
+	if code != 1 || json.Unmarshal([]byte(stdout), &out) != nil || !strings.Contains(stderr, "ecsctl: image app: app/Dockerfile:2: invalid Dockerfile: unknown instruction: RUNN") {
+		t.Errorf("failed build: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, im := range out.Images {
+		if want := map[string]string{"web": "built", "app": "failed"}[im.Name]; im.Status != want {
+			t.Errorf("%s is %s, want %s", im.Name, im.Status, want)
+		}
+	}
+
 	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "dead.sock"))
 	srv.ResetRequests()
 	code, _, stderr = ecsctl(t, "--config", cfgPath, "build", "--create-repositories")

@@ -75,3 +75,23 @@ func TestEngineBuildsScratchImage(t *testing.T) {
 		t.Fatalf("entrypoint = %v, want [/hello]", got)
 	}
 }
+
+// TestBusyboxImage: the imported base has a shell on PATH and the applets.
+func TestBusyboxImage(t *testing.T) {
+	c := Client(t)
+	ref := BusyboxImage(t, c)
+	if again := BusyboxImage(t, c); again != ref {
+		t.Fatalf("second call gave %s, first %s", again, ref)
+	}
+	insp, err := c.ImageInspect(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ref, BusyboxRepository+":") || len(insp.Config.Cmd) != 1 || insp.Config.Cmd[0] != "sh" ||
+		!strings.Contains(strings.Join(insp.Config.Env, " "), "PATH=/usr/local/sbin:") {
+		t.Fatalf("%s: cmd %v env %v", ref, insp.Config.Cmd, insp.Config.Env)
+	}
+	if insp.Size < 1<<20 {
+		t.Errorf("%s is %d bytes: busybox is missing", ref, insp.Size)
+	}
+}
