@@ -147,21 +147,23 @@ func (s *Server) Host() string { return s.host }
 
 // Close stops the listener and background work.
 func (s *Server) Close() error {
+	var err error
+	if s.httpSrv != nil {
+		// A short grace for answers in flight; connections a client opened
+		// but never used would otherwise hold Shutdown for seconds.
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err = s.httpSrv.Shutdown(ctx)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = s.httpSrv.Close()
+		}
+	}
 	s.mu.Lock()
 	closers := s.closers
 	s.closers = nil
 	s.mu.Unlock()
 	for _, c := range closers {
 		c()
-	}
-	if s.httpSrv == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	err := s.httpSrv.Shutdown(ctx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = s.httpSrv.Close()
 	}
 	return err
 }
