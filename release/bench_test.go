@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,12 +13,12 @@ import (
 	"github.com/ecsctl/ecsctl/internal/awssim"
 )
 
-// benchSpeed runs the benchmark's simulator 20 times faster than real time.
+// benchSpeed runs the benchmark's simulator 30 times faster than real time.
 // ecsctl's poller and the SDK waiter both wait on time scaled the same way
 // (ecsctl through simClock with its default intervals, the waiter with its
 // default MinDelay and MaxDelay divided by benchSpeed), so every number
 // below is in simulated seconds: what a real-time run would show.
-const benchSpeed = 20
+const benchSpeed = 30
 
 // BenchmarkDeployVsWaiter compares, in one run, ecsctl's watch with the
 // SDK's ServicesStableWaiter on the same rolling update (tasks behind a
@@ -38,25 +37,16 @@ func BenchmarkDeployVsWaiter(b *testing.B) {
 			calls, polls       int
 			perMinute, perPoll float64
 		}
-		var mu sync.Mutex
 		var rows []row
-		var wg sync.WaitGroup
 		for _, n := range []int{1, 10} {
 			for _, who := range []string{"ecsctl", "waiter"} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r := row{who: who, services: n}
-					r.delay, r.watch, r.calls, r.polls = benchRollout(b, who, n)
-					r.perMinute = float64(r.calls) / r.watch.Minutes()
-					r.perPoll = float64(r.calls) / float64(r.polls)
-					mu.Lock()
-					rows = append(rows, r)
-					mu.Unlock()
-				}()
+				r := row{who: who, services: n}
+				r.delay, r.watch, r.calls, r.polls = benchRollout(b, who, n)
+				r.perMinute = float64(r.calls) / r.watch.Minutes()
+				r.perPoll = float64(r.calls) / float64(r.polls)
+				rows = append(rows, r)
 			}
 		}
-		wg.Wait()
 		sort.Slice(rows, func(i, j int) bool {
 			if rows[i].services != rows[j].services {
 				return rows[i].services < rows[j].services
