@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -383,4 +384,107 @@ func TestDeployPacesPollsWhileDraining(t *testing.T) {
 		t.Errorf("%d polls for a %s rollout; the drain should be polled slowly", p, r.Duration.Round(time.Second))
 	}
 	t.Logf("%d polls in %s", stats.Polls.Load(), r.Duration.Round(time.Second))
+}
+
+// TestDeployRichTaskDefinitionThroughTheSimulator registers the rich task
+// definition of the golden test in the simulator, deploys new images to a
+// service running it, and compares the two revisions as ECS describes them.
+func TestDeployRichTaskDefinitionThroughTheSimulator(t *testing.T) {
+	s := newSim(t)
+	client, _ := newWireECS(t, "taskdef-rich.json")
+	fixture, err := client.DescribeTaskDefinition(s.ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("web"), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := registerInputFrom(fixture.TaskDefinition, fixture.Tags)
+	reg, err := s.ecs.RegisterTaskDefinition(s.ctx, in)
+	if err != nil {
+		t.Fatalf("the simulator refuses the rich task definition: %v", err)
+	}
+	old := aws.ToString(reg.TaskDefinition.TaskDefinitionArn)
+	if _, err := s.ecs.CreateService(s.ctx, &ecs.CreateServiceInput{
+		Cluster: aws.String("main"), ServiceName: aws.String("web"), TaskDefinition: aws.String(old), DesiredCount: aws.Int32(1),
+		LaunchType:           types.LaunchTypeFargate,
+		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-0aaa"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitSteady("web")
+	newApp := "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + strings.Repeat("b", 64)
+	res, err, _ := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"app=" + newApp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func(arn string) (types.TaskDefinition, []types.Tag) {
+		out, err := s.ecs.DescribeTaskDefinition(s.ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *out.TaskDefinition, out.Tags
+	}
+	a, aTags := describe(old)
+	b, bTags := describe(res.Services[0].NewTaskDefinition)
+	if aws.ToString(b.ContainerDefinitions[1].Image) != newApp {
+		t.Fatalf("app image %s", aws.ToString(b.ContainerDefinitions[1].Image))
+	}
+	// Everything but the image and the read-only fields is the same.
+	b.ContainerDefinitions[1].Image = a.ContainerDefinitions[1].Image
+	for _, td := range []*types.TaskDefinition{&a, &b} {
+		td.TaskDefinitionArn, td.Revision, td.RegisteredAt, td.RegisteredBy = nil, 0, nil, nil
+	}
+	aIn, _ := registerInputFrom(&a, aTags)
+	bIn, _ := registerInputFrom(&b, bTags)
+	aJSON, err := wireJSON(aIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bJSON, err := wireJSON(bIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := unifiedDiff("old", "new", aJSON, bJSON); d != "" {
+		t.Errorf("the new revision differs in more than the image:\n%s", d)
+	}
+	if len(bTags) != 2 {
+		t.Errorf("tags %+v, want team and service", bTags)
+	}
+}
+
+func TestDeployHookFailureIsReported(t *testing.T) {
+	s := newSim(t)
+	s.createService("web", svcOpts{desired: 1})
+	res, err, progress := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"web=" + img("web", "web", "v2")},
+		WatchOptions: WatchOptions{OnDeployed: func(context.Context, string, string) ([]string, error) {
+			return []string{"batch nightly: rule ecsctl.x.nightly now runs web:2 (was web:1)"}, errors.New("put targets: AccessDeniedException")
+		}}})
+	if code := exitcode.Of(err); code != exitcode.Failed {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	r := res.Services[0]
+	if r.Outcome != OutcomeSucceeded || r.ExitCode != exitcode.Failed || len(r.Notes) != 1 || aws.ToString(s.describe("web").TaskDefinition) != r.NewTaskDefinition {
+		t.Errorf("result %+v", r)
+	}
+	mustContain(t, "failures", strings.Join(r.Failures, "\n"), "deployed, but the after-deploy step failed: put targets: AccessDeniedException")
+	mustContain(t, "progress", progress, "warning: deployed, but the after-deploy step failed")
+}
+
+func TestCheckService(t *testing.T) {
+	ref := serviceRef{Name: "web", Cluster: "main"}
+	ok := types.Service{ServiceName: aws.String("web"), Status: aws.String("ACTIVE"), TaskDefinition: aws.String(td42)}
+	if err := checkService(ref, ok); err != nil {
+		t.Errorf("ACTIVE rolling service: %v", err)
+	}
+	cd := ok
+	cd.DeploymentController = &types.DeploymentController{Type: types.DeploymentControllerTypeCodeDeploy}
+	if err := checkService(ref, cd); err == nil || !strings.Contains(err.Error(), "CODE_DEPLOY deployment controller") {
+		t.Errorf("CodeDeploy service: %v", err)
+	}
+	if err := checkService(ref, types.Service{}); err == nil || !strings.Contains(err.Error(), `service "web" does not exist`) {
+		t.Errorf("missing service: %v", err)
+	}
+	draining := ok
+	draining.Status = aws.String("DRAINING")
+	if err := checkService(ref, draining); err == nil {
+		t.Error("a DRAINING service was accepted")
+	}
 }
