@@ -26,6 +26,9 @@ type World struct {
 	AccountID string                `yaml:"accountId"`
 	Behaviors []awssim.BehaviorRule `yaml:"behaviors"`
 	ELB       *elbSection           `yaml:"elb"`
+	ECR       *ecrSection           `yaml:"ecr"`
+	S3        *s3Section            `yaml:"s3"`
+	SSM       *ssmSection           `yaml:"ssm"`
 	ECS       *ecsSection           `yaml:"ecs"`
 
 	dir string // the world file's directory, for relative file names
@@ -50,6 +53,15 @@ func (w *World) sections() []namedSection {
 	}
 	if w.ELB != nil {
 		out = append(out, namedSection{"elb", w.ELB})
+	}
+	if w.ECR != nil { // before ecs: its tasks run the seeded images
+		out = append(out, namedSection{"ecr", w.ECR})
+	}
+	if w.S3 != nil {
+		out = append(out, namedSection{"s3", w.S3})
+	}
+	if w.SSM != nil {
+		out = append(out, namedSection{"ssm", w.SSM})
 	}
 	if w.ECS != nil {
 		out = append(out, namedSection{"ecs", w.ECS})
