@@ -10,36 +10,10 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 )
 
-// The AWS calls this package makes, each in the small interface of the code
-// that makes it, with the SDK v2 signatures so the real clients fit unchanged.
-
-// servicesAPI is what the poller reads.
-type servicesAPI interface {
-	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
-}
-
-// taskDefinitionAPI is what rendering a new revision reads.
-type taskDefinitionAPI interface {
-	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
-}
-
-// rolloutAPI is what starting a rollout, and rolling it back, writes.
-type rolloutAPI interface {
-	RegisterTaskDefinition(context.Context, *ecs.RegisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error)
-	UpdateService(context.Context, *ecs.UpdateServiceInput, ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
-}
-
-// tasksAPI is what explaining stopped tasks and mapping targets to tasks reads.
-type tasksAPI interface {
-	ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
-	DescribeTasks(context.Context, *ecs.DescribeTasksInput, ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
-}
-
-// revisionsAPI is what --keep-revisions calls.
-type revisionsAPI interface {
-	ListTaskDefinitions(context.Context, *ecs.ListTaskDefinitionsInput, ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error)
-	DeregisterTaskDefinition(context.Context, *ecs.DeregisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DeregisterTaskDefinitionOutput, error)
-}
+// The AWS calls this package makes are declared, with the SDK v2 signatures,
+// in small interfaces next to the code that makes them (servicesAPI in
+// poll.go, taskDefinitionAPI and rolloutAPI in release.go, tasksAPI in
+// inspect.go, revisionsAPI in revisions.go); ECSAPI gathers them for Options.
 
 // ECSAPI is every ECS call deploy and wait make; *ecs.Client fits.
 type ECSAPI interface {

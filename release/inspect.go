@@ -18,6 +18,12 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 )
 
+// tasksAPI is what explaining stopped tasks and mapping targets to tasks reads.
+type tasksAPI interface {
+	ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
+	DescribeTasks(context.Context, *ecs.DescribeTasksInput, ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
+}
+
 // inspectStopped returns the tasks of the followed deployments that stopped
 // since the last look, each explained: stoppedReason, each container's exit
 // code and reason, and the last lines it logged. Tasks that stop like one

@@ -16,6 +16,11 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
+// servicesAPI is what the poller reads.
+type servicesAPI interface {
+	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+}
+
 // maxPerDescribe is how many services one DescribeServices call takes.
 const maxPerDescribe = 10
 

@@ -34,6 +34,17 @@ import (
 	"github.com/ecsctl/ecsctl/internal/output"
 )
 
+// taskDefinitionAPI is what rendering a new revision reads.
+type taskDefinitionAPI interface {
+	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+}
+
+// rolloutAPI is what starting a rollout, and rolling it back, writes.
+type rolloutAPI interface {
+	RegisterTaskDefinition(context.Context, *ecs.RegisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error)
+	UpdateService(context.Context, *ecs.UpdateServiceInput, ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
+}
+
 // DefaultTimeout bounds a rollout when neither --timeout nor the service's
 // timeout in the config says otherwise.
 const DefaultTimeout = 15 * time.Minute

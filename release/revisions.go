@@ -10,6 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
+// revisionsAPI is what --keep-revisions calls.
+type revisionsAPI interface {
+	ListTaskDefinitions(context.Context, *ecs.ListTaskDefinitionsInput, ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error)
+	DeregisterTaskDefinition(context.Context, *ecs.DeregisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DeregisterTaskDefinitionOutput, error)
+}
+
 // deregisterOld deregisters the ACTIVE revisions of deployed's family older
 // than the newest keep, never one of protect (the revision deployed and the
 // one before). It returns the revisions it deregistered (family:revision).
