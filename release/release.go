@@ -438,11 +438,11 @@ func planDryRun(p *servicePlan, r *ServiceResult) error {
 		return nil
 	}
 	before, _ := registerInputFrom(p.td, p.tags)
-	a, err := wireJSON(before)
+	a, err := maskedJSON(before)
 	if err != nil {
 		return err
 	}
-	b, err := wireJSON(p.rev.input)
+	b, err := maskedJSON(p.rev.input)
 	if err != nil {
 		return err
 	}

@@ -272,3 +272,31 @@ func TestDryRunDiffShowsOnlyImages(t *testing.T) {
 	}
 	golden(t, "dry-run-rich.diff", r.Diff)
 }
+
+func TestMaskedJSONHidesLikelySecrets(t *testing.T) {
+	in := &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("web"),
+		ContainerDefinitions: []types.ContainerDefinition{{
+			Name: aws.String("app"), Image: aws.String("app:1"),
+			Environment: []types.KeyValuePair{
+				{Name: aws.String("GITHUB_TOKEN"), Value: aws.String("ghp_abcdefghijklmnop")},
+				{Name: aws.String("db_password"), Value: aws.String("hunter2")},
+				{Name: aws.String("LOG_LEVEL"), Value: aws.String("debug")},
+			},
+		}},
+	}
+	s, err := maskedJSON(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"ghp_abcdefghijklmnop", "hunter2"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("%q printed", secret)
+		}
+	}
+	for _, want := range []string{`"(sensitive, 20 characters)"`, `"(sensitive, 7 characters)"`, `"debug"`, `"GITHUB_TOKEN"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("masked JSON lacks %s:\n%s", want, s)
+		}
+	}
+}
