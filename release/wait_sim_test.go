@@ -36,9 +36,11 @@ func TestInterruptThenWait(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		waitFor(t, "UpdateService", func() bool { return s.srv.Count("ecs", "UpdateService") > 0 })
+		defer cancel()
+		for deadline := time.Now().Add(30 * time.Second); s.srv.Count("ecs", "UpdateService") == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 		time.Sleep(20 * time.Millisecond) // a few polls
-		cancel()
 	}()
 	var stderr syncBuffer
 	o := Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"app=" + slow}, WatchOptions: s.watchOptions(&stderr)}

@@ -281,11 +281,11 @@ func TestDeployInterruptAndWait(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		for s.srv.Count("ecs", "UpdateService") == 0 {
+		defer cancel()
+		for deadline := time.Now().Add(30 * time.Second); s.srv.Count("ecs", "UpdateService") == 0 && time.Now().Before(deadline); {
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(30 * time.Millisecond)
-		cancel()
 	}()
 	code, _, stderr := s.run(ctx, "deploy", "--service", "web", "--image", "app=registry.example.com/app:v2")
 	if code != 130 {
