@@ -3,7 +3,7 @@
 # docker push of each image, one after the other), on this machine's engine
 # and a local ECR (the AWS simulator). Not a test: it prints timings and
 # ratios. Usage: bench/build/run.sh   (env: ASSETS_MB=100 HUGE_MB=1024
-# CPU_SECONDS=5 WORK=dir KEEP=1 to keep WORK).
+# CPU_SECONDS=5 ROUNDS=3 WORK=dir KEEP=1 to keep WORK).
 #
 #   a  docker CLI: build + push assets, then build + push cpu
 #      (DOCKER_BUILDKIT=0 when the CLI has no buildx)
@@ -14,6 +14,8 @@
 #
 # Each of a, b, c gets a fresh simulator (so no layer is already in the
 # registry), the BuildKit cache pruned and the images it built removed.
+# The machine is shared and noisy: a, b, c, d run ROUNDS times, interleaved,
+# and the report gives each round and the ratios of the medians.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +23,7 @@ root=$(cd "$here/../.." && pwd)
 ASSETS_MB=${ASSETS_MB:-100}
 HUGE_MB=${HUGE_MB:-1024}
 CPU_SECONDS=${CPU_SECONDS:-5}
+ROUNDS=${ROUNDS:-3}
 WORK=${WORK:-$(mktemp -d /tmp/ecsctl-bench-build.XXXXXX)}
 bin=$WORK/bin
 ctx=$WORK/ctx
@@ -83,56 +86,62 @@ builder="DOCKER_BUILDKIT=0"
 if docker buildx version >/dev/null 2>&1; then builder="DOCKER_BUILDKIT=1"; fi
 log "baseline builder: $builder"
 
-# a: the seed's way.
-clear_caches
-start_sim a "bench-a/assets,bench-a/cpu"
-export DOCKER_CONFIG=$WORK/docker-config
-t0=$(now)
-echo "$PASSWORD" | docker login -u AWS --password-stdin "$REGISTRY" >/dev/null 2>&1
-steps=""
-for img in assets cpu; do
-  s0=$(now)
-  env $builder docker build -q --network none --build-arg "BASE=$BASE" -t "$REGISTRY/bench-a/$img:latest" "$ctx/$img" >/dev/null
-  s1=$(now)
-  docker push -q "$REGISTRY/bench-a/$img:latest" >/dev/null
-  s2=$(now)
-  steps+="$img build $(secs "$s0" "$s1")s push $(secs "$s1" "$s2")s; "
-done
-t1=$(now)
-a=$(secs "$t0" "$t1")
-log "a steps: $steps"
-unset DOCKER_CONFIG
-log "a (docker CLI, sequential): ${a}s"
-
-per_image() { # scenario: "name seconds" per image from the JSON result
-  "$bin/tool" seconds "$WORK/$1.json"
-}
-
 ecsctl_build() { # log-name args...
   local name=$1; shift
   (cd "$ctx" && "$bin/ecsctl" --output json build "$@" >"$WORK/$name.json" 2>"$WORK/$name.log") ||
     { cat "$WORK/$name.log" >&2; exit 1; }
 }
 
-# b: ecsctl, cold.
-clear_caches
-start_sim b ""
-export PREFIX=bench-b/
-t0=$(now); ecsctl_build b --create-repositories; t1=$(now)
-b=$(secs "$t0" "$t1")
-log "b (ecsctl build, cold): ${b}s"
+per_image() { # result name: "image status seconds" per image from the JSON result
+  "$bin/tool" seconds "$WORK/$1.json"
+}
 
-# c: ecsctl one image at a time, cold; d: again, nothing changed.
-clear_caches
-start_sim c ""
-export PREFIX=bench-c/
-t0=$(now); ecsctl_build c --create-repositories --concurrency 1; t1=$(now)
-c=$(secs "$t0" "$t1")
-log "c (ecsctl build --concurrency 1, cold): ${c}s"
-t0=$(now); ecsctl_build d; t1=$(now)
-d=$(secs "$t0" "$t1")
-grep -q '"status": "skipped"' "$WORK/d.json" || { log "d did not skip"; cat "$WORK/d.json" >&2; exit 1; }
-log "d (ecsctl build, nothing changed): ${d}s"
+A=() B=() C=() D=() details=""
+for round in $(seq "$ROUNDS"); do
+  # a: the seed's way.
+  clear_caches
+  start_sim "a$round" "bench-a$round/assets,bench-a$round/cpu"
+  export DOCKER_CONFIG=$WORK/docker-config
+  steps=""
+  t0=$(now)
+  echo "$PASSWORD" | docker login -u AWS --password-stdin "$REGISTRY" >/dev/null 2>&1
+  for img in assets cpu; do
+    s0=$(now)
+    env $builder docker build -q --network none --build-arg "BASE=$BASE" -t "$REGISTRY/bench-a$round/$img:latest" "$ctx/$img" >/dev/null
+    s1=$(now)
+    docker push -q "$REGISTRY/bench-a$round/$img:latest" >/dev/null
+    s2=$(now)
+    steps+="$img build $(secs "$s0" "$s1")s push $(secs "$s1" "$s2")s; "
+  done
+  t1=$(now)
+  A+=("$(secs "$t0" "$t1")")
+  unset DOCKER_CONFIG
+  log "round $round a (docker CLI, sequential): ${A[-1]}s ($steps)"
+
+  # b: ecsctl, cold.
+  clear_caches
+  start_sim "b$round" ""
+  export PREFIX=bench-b$round/
+  t0=$(now); ecsctl_build "b$round" --create-repositories; t1=$(now)
+  B+=("$(secs "$t0" "$t1")")
+  log "round $round b (ecsctl build, cold): ${B[-1]}s ($(per_image "b$round"))"
+
+  # c: ecsctl one image at a time, cold; d: again, nothing changed.
+  clear_caches
+  start_sim "c$round" ""
+  export PREFIX=bench-c$round/
+  t0=$(now); ecsctl_build "c$round" --create-repositories --concurrency 1; t1=$(now)
+  C+=("$(secs "$t0" "$t1")")
+  log "round $round c (ecsctl build --concurrency 1, cold): ${C[-1]}s ($(per_image "c$round"))"
+  t0=$(now); ecsctl_build "d$round"; t1=$(now)
+  D+=("$(secs "$t0" "$t1")")
+  grep -q '"status": "skipped"' "$WORK/d$round.json" || { log "d did not skip"; cat "$WORK/d$round.json" >&2; exit 1; }
+  log "round $round d (ecsctl build, nothing changed): ${D[-1]}s"
+  details+="round $round: a ${A[-1]}s ($steps) b ${B[-1]}s c ${C[-1]}s d ${D[-1]}s"$'\n'
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v x="$1" -v y="$2" -v f="$3" 'BEGIN { printf f, x / y }'; }
+a=$(median "${A[@]}"); b=$(median "${B[@]}"); c=$(median "${C[@]}"); d=$(median "${D[@]}")
 
 # m: peak memory while a HUGE_MB context streams to the engine.
 peak="n/a"
@@ -150,9 +159,11 @@ cat <<REPORT
 ecsctl build benchmark ($(nproc) cores, Docker $(docker version -f '{{.Server.Version}}'), storage driver $(docker info -f '{{.Driver}}'))
 load average at start: $load_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every ratio)
 contexts: assets ${ASSETS_MB} MB of static files; cpu RUN step of ${CPU_SECONDS} CPU seconds (cpuwork -n $n)
-a  docker CLI build+push, sequential ($builder)   ${a}s   ($steps)
-b  ecsctl build, cold                             ${b}s   b/a = $(awk -v x="$b" -v y="$a" 'BEGIN { printf "%.2f", x / y }')   (per image: $(per_image b))
-c  ecsctl build --concurrency 1, cold             ${c}s   c/a = $(awk -v x="$c" -v y="$a" 'BEGIN { printf "%.2f", x / y }')   (per image, queueing included: $(per_image c))
-d  ecsctl build again, nothing changed            ${d}s   d/a = $(awk -v x="$d" -v y="$a" 'BEGIN { printf "%.3f", x / y }')
+a  docker CLI build+push, sequential ($builder)
+b  ecsctl build, cold (both images at once)
+c  ecsctl build --concurrency 1, cold
+d  ecsctl build again, nothing changed
+${details}medians: a ${a}s  b ${b}s  c ${c}s  d ${d}s
+b/a = $(ratio "$b" "$a" %.2f)   c/a = $(ratio "$c" "$a" %.2f)   d/a = $(ratio "$d" "$a" %.3f)   (targets: b/a <= 0.55, d/a <= 0.05)
 m  peak RSS, ecsctl build --no-push, ${HUGE_MB} MB context: $peak
 REPORT
