@@ -232,11 +232,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	outputs := []string{defsPath, filepath.Join(filepath.Dir(defsPath), imagedefs.DetailFileName), filepath.Join(filepath.Dir(defsPath), DetailDir)}
-	if err := hashContexts(ctx, images, engine, o, outputs); err != nil {
-		return nil, err
-	}
-
-	res := &Result{Pushed: !o.NoPush}
 	rev, err := findRevision(ctx, cfg.Dir, o.Getenv, outputs)
 	var nr *NoRevisionError
 	switch {
@@ -245,7 +240,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	case err != nil:
 		return nil, err
 	}
-	res.Revision = rev
+
+	if err := hashContexts(ctx, images, engine, o, outputs); err != nil {
+		return nil, err
+	}
+
+	res := &Result{Pushed: !o.NoPush, Revision: rev}
 	for _, im := range images {
 		im.revTag = rev.Tag(im.key)
 		if rev.ID == "" {

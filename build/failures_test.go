@@ -134,6 +134,10 @@ func TestUnknownImageAndBadFlags(t *testing.T) {
 	f.failure(err, exitcode.Usage, `no image named "wbe"`, "the images are web, app")
 	_, err = f.run(func(o *Options) { o.Network = "bridge"; o.Tags = []string{"-bad"}; o.Concurrency = -1 })
 	f.failure(err, exitcode.Usage, `--network "bridge" is not supported`, `--tag "-bad" is not a valid image tag`, "--concurrency must be 1 or more")
+	// Outside git and CodeBuild there is no revision to tag with.
+	f.rev = ""
+	_, err = f.run(nil)
+	f.failure(err, exitcode.Usage, "cannot tell the source revision", "is not in a git work tree")
 	if len(f.srv.Requests()) != 0 || f.docker.builds.Load() != 0 {
 		t.Error("bad flags still called AWS or the engine")
 	}
