@@ -306,6 +306,9 @@ func (t *tracker) stepError(dockerfileName, msg string) *StepError {
 	if m := execFailedRE.FindStringSubmatch(s.err); m != nil {
 		what = "the command failed (" + m[1] + ")"
 	}
+	if kw, _, _ := strings.Cut(cmd, " "); (kw == "COPY" || kw == "ADD") && strings.Contains(s.err, "not found") && !strings.Contains(cmd, "--from=") {
+		what += " (a COPY source must be in the build context and not excluded by .dockerignore)"
+	}
 	e.Message = fmt.Sprintf("%s: %s", cmd, what)
 	return e
 }

@@ -228,3 +228,16 @@ func TestTrackerLiveStatus(t *testing.T) {
 		t.Errorf("live mode printed events: %v", rec.events)
 	}
 }
+
+func TestTrackerCopyNotFound(t *testing.T) {
+	df := parseDockerfile("web/Dockerfile", []byte("FROM scratch\nCOPY missing.txt /x\n"))
+	tr := newTracker("web", &recorder{}, false, df)
+	t0 := time.Unix(1000, 0)
+	sr, _ := decodeStatusResponse(response([][]byte{encodeVertex(fakeVertex{digest: "sha256:c", name: "[1/1] COPY missing.txt /x", started: t0, completed: t0, err: "\"/missing.txt\" not found: not found"})}, nil, nil))
+	tr.handle(sr)
+	se := tr.stepError("web/Dockerfile", "failed to compute cache key: \"/missing.txt\" not found: not found")
+	want := "image web: web/Dockerfile:2: COPY missing.txt /x: \"/missing.txt\" not found: not found (a COPY source must be in the build context and not excluded by .dockerignore)\n     2 | COPY missing.txt /x"
+	if se.Error() != want {
+		t.Errorf("error:\n%s\nwant:\n%s", se.Error(), want)
+	}
+}
