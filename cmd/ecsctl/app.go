@@ -120,6 +120,7 @@ func newApp(g *globals) *cli.App {
 		app.Commands = append(app.Commands, mk(g))
 	}
 	sort.Slice(app.Commands, func(i, j int) bool { return commandOrder(app.Commands[i]) < commandOrder(app.Commands[j]) })
+	announceCodeBuild(g, app.Commands, "build", "deploy")
 	setUsageErrors(app.Commands)
 	return app
 }
