@@ -29,7 +29,7 @@ type buildspec struct {
 
 func readBuildspec(t *testing.T) buildspec {
 	t.Helper()
-	data, err := os.ReadFile("../../buildspec.yml")
+	data, err := os.ReadFile(filepath.Join(repoRoot, "buildspec.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestBuildspecIsACodeBuildBuildspec(t *testing.T) {
 // build, and the artifacts are there.
 func TestBuildspecInCodeBuild(t *testing.T) {
 	w := newShipWorld(t)
-	w.withProject()
+	w.withProject(t)
 	bs := readBuildspec(t)
 	const commit = "4f2a9c1e7b3d5a69e0c1d2b3a4f5e6d7c8b9a0f1"
 	env := map[string]string{

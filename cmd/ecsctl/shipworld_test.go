@@ -34,10 +34,21 @@ type shipWorld struct {
 	dir string
 }
 
+// repoRoot is the repository's root, found before any test changes directory.
+var repoRoot = func() string {
+	p, err := filepath.Abs("../..")
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
 func newShipWorld(t *testing.T) *shipWorld {
 	t.Helper()
 	srv := awssim.NewTestServer(t, awssim.WithRegion("ap-northeast-1"))
 	useSimulator(t, srv)
+	// The project directory is not a git checkout; builds take this revision.
+	t.Setenv("CODEBUILD_RESOLVED_SOURCE_VERSION", "0123456789abcdef0123456789abcdef01234567")
 	w := &shipWorld{t: t, srv: srv, ecs: ecs.NewFromConfig(srv.AWSConfig()), dir: t.TempDir()}
 	ctx := context.Background()
 	must := func(err error) {
@@ -52,8 +63,11 @@ func newShipWorld(t *testing.T) *shipWorld {
 		_, err = srv.SeedImage(repo, "initial", map[string]string{"/seeded": repo})
 		must(err)
 	}
+	// What the trial builds from the web image's "broken" target.
+	_, err := srv.SeedImage("web", "broken", map[string]string{"/web": "exits 1: no /etc/web/message.txt"})
+	must(err)
 	for _, name := range []string{"network", "ecs"} {
-		data, err := os.ReadFile("../../examples/trial/terraform/" + name + ".tfstate")
+		data, err := os.ReadFile(filepath.Join(repoRoot, "examples/trial/terraform", name+".tfstate"))
 		must(err)
 		must(srv.SeedObject("example-tfstate", name+"/terraform.tfstate", data))
 	}
@@ -90,6 +104,7 @@ func newShipWorld(t *testing.T) *shipWorld {
 				PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080)}}},
 			{Name: aws.String("app"), Image: aws.String(reg + "/app:initial"), Essential: aws.Bool(true), LogConfiguration: logs("app")},
 		},
+		Tags: []ecstypes.Tag{{Key: aws.String("app"), Value: aws.String("example")}}, // as Terraform's default_tags leave them
 	})
 	must(err)
 	_, err = w.ecs.CreateService(ctx, &ecs.CreateServiceInput{
@@ -104,7 +119,7 @@ func newShipWorld(t *testing.T) *shipWorld {
 	must(err)
 	w.waitSteady()
 
-	cfg, err := os.ReadFile("../../examples/trial/ecsctl.yml")
+	cfg, err := os.ReadFile(filepath.Join(repoRoot, "examples/trial/ecsctl.yml"))
 	must(err)
 	s := strings.NewReplacer("context: ../web", "context: ./web", "context: ../app", "context: ./app").Replace(string(cfg))
 	must(os.WriteFile(filepath.Join(w.dir, "ecsctl.yml"), []byte(s), 0o644))
@@ -115,17 +130,16 @@ func newShipWorld(t *testing.T) *shipWorld {
 // withProject puts the example's web and app build contexts, with their
 // binaries compiled, next to the config (the test fails in CI and skips
 // elsewhere without a Docker engine).
-func (w *shipWorld) withProject() {
-	t := w.t
+func (w *shipWorld) withProject(t *testing.T) {
 	t.Helper()
 	engine := dockertest.Client(t)
 	dockertest.RemoveImagesAfter(t, engine, w.srv.Host()+"/*")
 	for _, name := range []string{"web", "app"} {
 		dst := filepath.Join(w.dir, name)
-		if err := os.CopyFS(dst, os.DirFS("../../examples/"+name)); err != nil {
+		if err := os.CopyFS(dst, os.DirFS(filepath.Join(repoRoot, "examples", name))); err != nil {
 			t.Fatal(err)
 		}
-		src, err := os.ReadFile(filepath.Join("../../examples", name, "main.go"))
+		src, err := os.ReadFile(filepath.Join(repoRoot, "examples", name, "main.go"))
 		if err != nil {
 			t.Fatal(err)
 		}
