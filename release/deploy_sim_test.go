@@ -397,6 +397,8 @@ func TestDeployRichTaskDefinitionThroughTheSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, _ := registerInputFrom(fixture.TaskDefinition, fixture.Tags)
+	s.ensureLogGroup("/ecs/web")
+	s.ensureLogGroup("/ecs/firelens")
 	reg, err := s.ecs.RegisterTaskDefinition(s.ctx, in)
 	if err != nil {
 		t.Fatalf("the simulator refuses the rich task definition: %v", err)

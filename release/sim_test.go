@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -79,6 +81,17 @@ func newSim(t testing.TB, opts ...awssim.Option) *sim {
 // img is the image URI of container c of service svc at version v.
 func img(svc, c, v string) string { return "registry.example.com/" + svc + "-" + c + ":" + v }
 
+// ensureLogGroup creates an awslogs group, as infrastructure code does:
+// Fargate fails tasks whose log group is missing.
+func (s *sim) ensureLogGroup(name string) {
+	s.t.Helper()
+	_, err := s.logs.CreateLogGroup(s.ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name)})
+	var exists *logstypes.ResourceAlreadyExistsException
+	if err != nil && !errors.As(err, &exists) {
+		s.t.Fatalf("CreateLogGroup: %v", err)
+	}
+}
+
 // registerApp registers family svc with two containers, web and app, both
 // logging to /ecs/<svc> through awslogs.
 func (s *sim) registerApp(svc, webImage, appImage string) string {
@@ -87,6 +100,7 @@ func (s *sim) registerApp(svc, webImage, appImage string) string {
 		return &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
 			"awslogs-group": "/ecs/" + svc, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}}
 	}
+	s.ensureLogGroup("/ecs/" + svc)
 	out, err := s.ecs.RegisterTaskDefinition(s.ctx, &ecs.RegisterTaskDefinitionInput{
 		Family:                  aws.String(svc),
 		RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},

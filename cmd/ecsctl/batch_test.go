@@ -45,7 +45,7 @@ func newBatchSim(t *testing.T) *batchSim {
 		t.Fatal(err)
 	}
 	logs := &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{
-		"awslogs-group": "/ecs/app", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs",
+		"awslogs-group": "/ecs/app", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true",
 	}}
 	td, err := s.ecs.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
 		Family: aws.String("app"), NetworkMode: ecstypes.NetworkModeAwsvpc,

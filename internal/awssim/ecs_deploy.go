@@ -500,6 +500,9 @@ func (s *Server) checkBlocked(svc *ecsService, p *ecsDeployment, acted int) {
 	if acted > 0 || p.rolloutState != "IN_PROGRESS" || len(svc.deployments) < 2 || svc.sched.blocked {
 		return
 	}
+	if s.now().Before(svc.sched.nextLaunchAt) {
+		return // launches are held back after failed starts, not by the deployment configuration
+	}
 	for _, d := range svc.deployments {
 		for _, t := range d.tasks {
 			if t.lastStatus != "STOPPED" && (t.lastStatus != "RUNNING" || !t.healthy) {

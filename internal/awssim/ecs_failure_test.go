@@ -292,3 +292,25 @@ func TestHealthCheckGracePeriod(t *testing.T) {
 		})
 	}
 }
+
+// A rollout held back by launch throttling after failed starts is not
+// blocked by the deployment configuration: ECS does not say it is.
+func TestThrottledLaunchesAreNotReportedAsBlocked(t *testing.T) {
+	f := newManualFixture(t)
+	f.createCluster("main")
+	good := f.registerWeb("web", "registry.example.com/web:1")
+	f.createService("main", "web", good, serviceOpts{desired: 2})
+	f.advance(10*time.Second, 10*time.Minute, nil, func() bool {
+		return f.primary(f.describeService("main", "web")).RolloutState == ecstypes.DeploymentRolloutStateCompleted
+	})
+	bad := f.registerWeb("web", f.srv.Host()+"/web:missing")
+	if _, err := f.ecs.UpdateService(f.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("main"), Service: aws.String("web"), TaskDefinition: aws.String(bad)}); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(10*time.Second, 30*time.Minute, nil, nil)
+	for _, m := range eventMessages(f.describeService("main", "web")) {
+		if strings.Contains(m, "because of the service deployment configuration") {
+			t.Fatalf("throttled launches reported as a deployment-configuration block: %s", m)
+		}
+	}
+}

@@ -228,3 +228,46 @@ func TestServicesStableWaiter(t *testing.T) {
 		t.Errorf("waiting for a missing service: %v", err)
 	}
 }
+
+// TestMissingLogGroupFailsTheTask: like Fargate, the awslogs driver does not
+// create a missing log group unless awslogs-create-group is "true".
+func TestMissingLogGroupFailsTheTask(t *testing.T) {
+	f := newFixture(t)
+	f.createCluster("batch")
+	td, err := f.ecs.RegisterTaskDefinition(f.ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("nolog"), NetworkMode: ecstypes.NetworkModeAwsvpc,
+		ExecutionRoleArn:        aws.String("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"),
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		Cpu:                     aws.String("256"), Memory: aws.String("512"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{
+			Name: aws.String("app"), Image: aws.String("registry.example.com/app:1"), Essential: aws.Bool(true),
+			LogConfiguration: &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{
+				"awslogs-group": "/ecs/missing", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.ecs.RunTask(f.ctx, &ecs.RunTaskInput{
+		Cluster: aws.String("batch"), TaskDefinition: td.TaskDefinition.TaskDefinitionArn,
+		LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: batchNetwork(),
+	})
+	if err != nil || len(out.Tasks) != 1 {
+		t.Fatalf("RunTask: %v", err)
+	}
+	in := &ecs.DescribeTasksInput{Cluster: aws.String("batch"), Tasks: []string{aws.ToString(out.Tasks[0].TaskArn)}}
+	stopped, err := ecs.NewTasksStoppedWaiter(f.ecs, func(o *ecs.TasksStoppedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond
+	}).WaitForOutput(f.ctx, in, 10*time.Second)
+	if err != nil {
+		t.Fatalf("wait for the task to stop: %v", err)
+	}
+	task := stopped.Tasks[0]
+	if reason := aws.ToString(task.StoppedReason); !strings.HasPrefix(reason, "ResourceInitializationError: ") ||
+		!strings.Contains(reason, "The specified log group does not exist.") {
+		t.Fatalf("stoppedReason = %q", reason)
+	}
+	if task.StopCode != ecstypes.TaskStopCodeTaskFailedToStart {
+		t.Fatalf("stopCode = %s, want TaskFailedToStart", task.StopCode)
+	}
+}

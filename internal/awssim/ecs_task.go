@@ -64,6 +64,7 @@ type ecsContainer struct {
 	behavior                            Behavior
 	command                             []string
 	logGroup, logStream                 string
+	logCreateGroup                      bool // awslogs-create-group: "true"
 	pullError                           string
 }
 
@@ -190,6 +191,7 @@ func (s *Server) newContainer(t *ecsTask, cd containerView, cmdOverride []string
 	}
 	if lc := cd.LogConfiguration; lc != nil && lc.LogDriver == "awslogs" {
 		c.logGroup = lc.Options["awslogs-group"]
+		c.logCreateGroup = lc.Options["awslogs-create-group"] == "true"
 		c.logStream = t.id
 		if p := lc.Options["awslogs-stream-prefix"]; p != "" {
 			c.logStream = p + "/" + cd.Name + "/" + t.id
@@ -276,6 +278,9 @@ func (s *Server) taskPullFailed(t *ecsTask, c *ecsContainer) {
 func (s *Server) taskActivating(t *ecsTask) {
 	t.lastStatus, t.version = "ACTIVATING", t.version+1
 	t.pullStoppedAt = s.now()
+	if !s.startLogDrivers(t) {
+		return
+	}
 	if t.dep != nil {
 		s.registerTargets(t, s.now().Add(s.ecs.timings.Activating))
 		s.kick(t.svc)
@@ -391,6 +396,27 @@ func (s *Server) planContainerHealth(t *ecsTask, c *ecsContainer) {
 		set(failAt, "UNHEALTHY")
 	}
 	set(passAt, "HEALTHY")
+}
+
+// startLogDrivers does what the awslogs driver does when a container is
+// created: it creates the container's log stream, and the group only when
+// awslogs-create-group is "true". A missing group fails the task, as on
+// Fargate (ResourceInitializationError). It reports whether the task goes on.
+func (s *Server) startLogDrivers(t *ecsTask) bool {
+	for _, c := range t.containers {
+		if c.logGroup == "" {
+			continue
+		}
+		g := s.groupLocked(c.logGroup, c.logCreateGroup)
+		if g == nil {
+			reason := "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: " +
+				"failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. : exit status 1"
+			s.stopTask(t, "TaskFailedToStart", reason, true)
+			return false
+		}
+		s.streamLocked(g, c.logStream, true)
+	}
+	return true
 }
 
 // writeLogs sends lines to the container's awslogs stream, if it has one.
