@@ -72,13 +72,13 @@ func checkBatch(b *config.Batch, add func(path, format string, args ...any)) {
 			}
 		}
 	}
-	if b.AWSName != "" && !awsNameRE.MatchString(b.AWSName) {
+	if b.AWSName != "" && !validAWSName(b.AWSName) {
 		add(batchPath(b, "aws_name"), "%q is not a rule or schedule name: 1-64 letters, digits, '.', '_' and '-'", b.AWSName)
 	}
 	if b.ScheduleGroup != "" {
 		if via != config.ViaScheduler {
 			add(batchPath(b, "schedule_group"), "schedule_group is where a Scheduler schedule lives; set via: scheduler or remove it")
-		} else if !awsNameRE.MatchString(b.ScheduleGroup) {
+		} else if !validAWSName(b.ScheduleGroup) {
 			add(batchPath(b, "schedule_group"), "%q is not a schedule group name: 1-64 letters, digits, '.', '_' and '-'", b.ScheduleGroup)
 		}
 	}
@@ -122,7 +122,9 @@ func checkBatch(b *config.Batch, add func(path, format string, args ...any)) {
 }
 
 // awsNameRE is what rule, schedule and schedule group names may be.
-var awsNameRE = regexp.MustCompile(`^[.\-_A-Za-z0-9]{1,64}$`)
+var awsNameRE = regexp.MustCompile(`^[.\-_A-Za-z0-9]+$`)
+
+func validAWSName(name string) bool { return len(name) <= 64 && awsNameRE.MatchString(name) }
 
 func isDigits(s string) bool {
 	if s == "" {

@@ -19,7 +19,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -186,8 +185,6 @@ type image struct {
 	res ImageResult
 }
 
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-
 // Run builds, pushes and records the images.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Config == nil {
@@ -329,7 +326,7 @@ func prepare(cfg *config.Config, o *Options) ([]*image, error) {
 		o.Concurrency = len(selected)
 	}
 	for _, t := range o.Tags {
-		if !tagRE.MatchString(t) {
+		if !config.ValidTag(t) {
 			usage = append(usage, fmt.Sprintf("--tag %q is not a valid image tag (letters, digits, _ . -, up to 128, not starting with . or -)", t))
 		} else if strings.HasPrefix(t, KeyTagPrefix) {
 			usage = append(usage, fmt.Sprintf("--tag %q: tags starting with %s are ecsctl's content keys", t, KeyTagPrefix))

@@ -76,7 +76,10 @@ type Ref struct {
 func (r Ref) Pinned() bool { return r.Digest != "" }
 
 // containerNameRE is what ECS accepts as a container name.
-var containerNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+var containerNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// validContainerName reports whether name is a valid ECS container name (up to 255 characters).
+func validContainerName(name string) bool { return len(name) <= 255 && containerNameRE.MatchString(name) }
 
 // ParseImageURI checks an image reference as Docker and ECS read it
 // ("repo", "host:port/path/repo:tag", "repo@sha256:<64 hex>",
@@ -176,7 +179,7 @@ func Parse(data []byte) ([]Definition, error) {
 			// reported already
 		} else if !ok {
 			p.problem(line, col, "entry %d: missing \"name\" (the container name in the task definition)", entry)
-		} else if !containerNameRE.MatchString(def.Name) {
+		} else if !validContainerName(def.Name) {
 			p.problemAt(f.off, "entry %d: container name %q must be 1-255 letters, digits, hyphens and underscores", entry, def.Name)
 		} else if prev, dup := seen[def.Name]; dup {
 			p.problemAt(f.off, "entry %d: container %q is already given an image by entry %d (line %d); list each container once", entry, def.Name, prev.entry, prev.line)
@@ -259,7 +262,7 @@ func Check(defs []Definition) error {
 	for i, d := range defs {
 		n := i + 1
 		switch prev, dup := seen[d.Name]; {
-		case !containerNameRE.MatchString(d.Name):
+		case !validContainerName(d.Name):
 			add("entry %d: container name %q must be 1-255 letters, digits, hyphens and underscores", n, d.Name)
 		case dup:
 			add("entry %d: container %q is already given an image by entry %d; list each container once", n, d.Name, prev)

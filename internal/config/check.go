@@ -89,11 +89,17 @@ func checkBuild(c *Config, add addFunc) {
 	}
 }
 
-// tagRE is Docker's tag grammar.
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+// Bounded repetitions ({1,512}) are checked with len, not in the patterns:
+// Go compiles a{1,512} into 512 copies, and ecsctl compiles these at start-up.
+
+// tagRE is Docker's tag grammar, up to 128 characters.
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+
+// ValidTag reports whether tag is a valid Docker image tag.
+func ValidTag(tag string) bool { return len(tag) <= 128 && tagRE.MatchString(tag) }
 
 func checkTag(add addFunc, path, tag string) {
-	if !tagRE.MatchString(tag) {
+	if !ValidTag(tag) {
 		add(path, "%q is not a valid image tag (letters, digits, _ . -, up to 128, not starting with . or -)", tag)
 	}
 }
@@ -155,13 +161,13 @@ func checkServices(c *Config, add addFunc) {
 }
 
 // batchNameRE keeps batch names usable in rule and schedule names.
-var batchNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$`)
+var batchNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // roleARNRE is the shape of an IAM role ARN.
-var roleARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+var roleARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
 
 // sqsARNRE is the shape of an SQS queue ARN.
-var sqsARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}(\.fifo)?$`)
+var sqsARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$`)
 
 func checkBatches(c *Config, add addFunc, where func(b *Batch, key string) string) {
 	if len(c.Batches) > 0 && c.Name == "" {
@@ -169,7 +175,7 @@ func checkBatches(c *Config, add addFunc, where func(b *Batch, key string) strin
 	}
 	for _, b := range c.Batches {
 		p := "batches." + b.Name
-		if !batchNameRE.MatchString(b.Name) {
+		if len(b.Name) > 48 || !batchNameRE.MatchString(b.Name) {
 			add(p, "batch name %q must be 1-48 letters, digits, . _ - and start with a letter or digit", b.Name)
 		}
 		if b.Schedule == "" {
@@ -206,7 +212,7 @@ func checkBatches(c *Config, add addFunc, where func(b *Batch, key string) strin
 		}
 		if b.Role == "" {
 			add(p+".role", "missing role: the ARN of the IAM role EventBridge uses to run the task (set it here or in batch_defaults)")
-		} else if !roleARNRE.MatchString(b.Role) {
+		} else if len(b.Role) > 2048 || !roleARNRE.MatchString(b.Role) {
 			add(where(b, "role"), "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", b.Role)
 		}
 		if b.Network == nil || len(b.Network.Subnets) == 0 {
@@ -220,7 +226,7 @@ func checkBatches(c *Config, add addFunc, where func(b *Batch, key string) strin
 		default:
 			add(where(b, "propagate_tags"), "%q: use TASK_DEFINITION or leave it out", b.PropagateTags)
 		}
-		if b.DeadLetterQueue != "" && !sqsARNRE.MatchString(b.DeadLetterQueue) {
+		if b.DeadLetterQueue != "" && (len(b.DeadLetterQueue[strings.LastIndex(b.DeadLetterQueue, ":")+1:]) > 80 || !sqsARNRE.MatchString(b.DeadLetterQueue)) {
 			add(where(b, "dead_letter_queue"), "%q is not an SQS queue ARN (arn:aws:sqs:region:123456789012:name)", b.DeadLetterQueue)
 		}
 		if r := b.Retry; r != nil {
