@@ -330,6 +330,7 @@ func TestIAMPolicies(t *testing.T) {
 	}
 
 	r.run("batch-schedule", 0, "batch", "schedule")
+	r.run("init", 0, "init", "--cluster", "example", "--service", "web", "--output-file", "-")
 	// deploy: success (repointing the batches that follow the service), a
 	// failed rollout rolled back, pruning old revisions, reattaching.
 	r.run("deploy", 0, "deploy", "--all", "--poll-interval", "10ms")
@@ -343,7 +344,7 @@ func TestIAMPolicies(t *testing.T) {
 	r.run("batch-schedule", 0, "batch", "schedule", "--prune")
 	r.run("batch-delete", 0, "batch", "delete", "nightly-report")
 
-	names := []string{"validate", "batch-schedule", "deploy", "batch-list", "batch-run", "batch-delete", "lookups"}
+	names := []string{"validate", "init", "batch-schedule", "deploy", "batch-list", "batch-run", "batch-delete", "lookups"}
 	if built {
 		names = append(names, "build")
 	}
