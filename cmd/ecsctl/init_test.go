@@ -81,7 +81,7 @@ func initWorld(t *testing.T) *shipWorld {
 		FlexibleTimeWindow: &schtypes.FlexibleTimeWindow{Mode: schtypes.FlexibleTimeWindowModeFlexible, MaximumWindowInMinutes: aws.Int32(15)},
 		Target: &schtypes.Target{
 			Arn: aws.String(cluster), RoleArn: aws.String("arn:aws:iam::123456789012:role/ecsEventsRole"),
-			Input: aws.String(`{"containerOverrides":[{"name":"app","command":["/app","report","--since=24h"],"environment":[{"name":"REPORT_FORMAT","value":"csv"},{"name":"TOP","value":"10"}]}]}`),
+			Input:         aws.String(`{"containerOverrides":[{"name":"app","command":["/app","report","--since=24h"],"environment":[{"name":"REPORT_FORMAT","value":"csv"},{"name":"TOP","value":"10"}]}]}`),
 			EcsParameters: &schtypes.EcsParameters{TaskDefinitionArn: aws.String(webTD), LaunchType: schtypes.LaunchTypeFargate, NetworkConfiguration: net()},
 		},
 	})
