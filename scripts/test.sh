@@ -8,34 +8,9 @@ cd "$(dirname "$0")/.."
 
 log() { printf '%s test.sh: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-need_pkgs=()
-command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
-command -v docker >/dev/null 2>&1 || need_pkgs+=(docker.io)
-[ -x /bin/busybox ] || need_pkgs+=(busybox-static)
-command -v git >/dev/null 2>&1 || need_pkgs+=(git)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing ${need_pkgs[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-fi
-
-if ! docker version >/dev/null 2>&1; then
-  log "starting dockerd (vfs storage, no bridge: only loopback traffic)"
-  mkdir -p /var/log
-  nohup dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
-    >/var/log/ecsctl-dockerd.log 2>&1 &
-  for _ in $(seq 1 60); do
-    docker version >/dev/null 2>&1 && break
-    sleep 1
-  done
-  if ! docker version >/dev/null 2>&1; then
-    log "dockerd did not answer within 60s; its log:"
-    tail -50 /var/log/ecsctl-dockerd.log >&2 || true
-    exit 1
-  fi
-fi
-log "docker engine $(docker version --format '{{.Server.Version}}') is up"
+. scripts/lib/engine.sh
+install_missing dockerd:docker.io docker:docker.io /bin/busybox:busybox-static git:git
+ensure_docker
 
 export CI="${CI:-true}"   # tests that need Docker fail instead of skipping
 

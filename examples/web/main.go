@@ -2,8 +2,8 @@
 // / and its health on /health (port 8080, or $PORT).
 //
 // It reads its message from /etc/web/message.txt at start and exits 1
-// without it: the image's "broken" target leaves the file out, which is how
-// the local trial (scripts/trial.sh) shows a failed deploy being rolled back.
+// without it: the local trial (scripts/trial.sh) builds an image without the
+// file to show a failed deploy being detected and rolled back.
 package main
 
 import (
