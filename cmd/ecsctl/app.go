@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = exitcode.Interrupted
 	}
 	if !errors.Is(err, errReported) {
-		fmt.Fprintf(stderr, "ecsctl: %v\n", err)
+		fmt.Fprintf(stderr, "ecsctl: %s\n", g.lookups.Redact(err.Error())) // no secret from a lookup in any message
 	}
 	return code
 }

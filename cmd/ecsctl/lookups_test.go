@@ -151,3 +151,30 @@ func TestLookupErrorsExitCodes(t *testing.T) {
 		t.Fatalf("S3 down: exit %d, %s", code, stderr)
 	}
 }
+
+// A secret from a lookup stays out of every error message, including those
+// of checks made after loading (here: the task definition the batch names
+// comes from a SecureString and does not exist).
+func TestLookupSecretsOutOfErrors(t *testing.T) {
+	srv, path := lookupWorld(t)
+	if err := srv.SeedParameter("/shop/td", "SecureString", "td-named-by-a-secret-7f3a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ecs.NewFromConfig(srv.AWSConfig()).CreateCluster(context.Background(), &ecs.CreateClusterInput{ClusterName: aws.String("example")}); err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(lookupConfig, "task_definition: app", `task_definition: '{{ ssm "/shop/td" }}'`, 1)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := ecsctl(t, "--config", path, "validate", "--remote")
+	if code != 2 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, "td-named-by-a-secret-7f3a") {
+		t.Fatalf("a SecureString value was printed:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, `task definition "(secret)" does not exist`) {
+		t.Fatalf("stderr: %s", stderr)
+	}
+}
