@@ -374,11 +374,15 @@ func shortTD(arn string) string {
 	return arn
 }
 
-// batchNameRE is what a batch name may be (see internal/config).
 var (
-	batchNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$`)
+	batchNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	badBatchChar = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 )
+
+// validBatchName is what a batch name may be (see internal/config): 1-48
+// characters. (The length is checked apart: a bounded repetition would be
+// compiled into 48 copies at start-up.)
+func validBatchName(s string) bool { return len(s) <= 48 && batchNameRE.MatchString(s) }
 
 // name picks the batch's name: the part after ecsctl's prefix for a rule or
 // schedule ecsctl created for this config, else the AWS name made valid,
@@ -387,7 +391,7 @@ var (
 func (g *gen) name(spec *batchSpec) bool {
 	prefix := batch.Prefix(g.o.Name)
 	own := spec.kind == "rule" || spec.group == batch.GroupName(g.o.Name)
-	if rest, ok := strings.CutPrefix(spec.awsName, prefix); ok && own && batchNameRE.MatchString(rest) && batch.ResourceName(g.o.Name, rest) == spec.awsName {
+	if rest, ok := strings.CutPrefix(spec.awsName, prefix); ok && own && validBatchName(rest) && batch.ResourceName(g.o.Name, rest) == spec.awsName {
 		spec.name = g.unique(rest)
 		return true
 	}
