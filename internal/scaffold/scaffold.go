@@ -27,9 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	evtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	schtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"github.com/ecsctl/ecsctl/batch"
 	"github.com/ecsctl/ecsctl/internal/exitcode"
@@ -276,9 +274,6 @@ func (g *gen) readRepositories(ctx context.Context) error {
 	}
 }
 
-// ecrURIRE is an ECR image URI of any account and region.
-var ecrURIRE = regexp.MustCompile(`^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(.+)$`)
-
 // imageRepo strips the tag and digest from an image reference.
 func imageRepo(ref string) string {
 	if i := strings.IndexByte(ref, '@'); i >= 0 {
@@ -400,8 +395,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
-
-var (
-	_ = evtypes.RuleStateEnabled
-	_ = schtypes.ScheduleStateEnabled
-)
