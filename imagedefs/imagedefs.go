@@ -79,7 +79,9 @@ func (r Ref) Pinned() bool { return r.Digest != "" }
 var containerNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // validContainerName reports whether name is a valid ECS container name (up to 255 characters).
-func validContainerName(name string) bool { return len(name) <= 255 && containerNameRE.MatchString(name) }
+func validContainerName(name string) bool {
+	return len(name) <= 255 && containerNameRE.MatchString(name)
+}
 
 // ParseImageURI checks an image reference as Docker and ECS read it
 // ("repo", "host:port/path/repo:tag", "repo@sha256:<64 hex>",

@@ -40,17 +40,17 @@ func check(c *Config, pos map[string]position, deferred map[string]bool, probs *
 		}
 	}
 
-	// where names the path a batch's setting was written at: the batch's own
-	// key, else batch_defaults' (the value came from there), else the batch.
+	// where names the path of a batch's setting: batch_defaults' when the
+	// value came from there, else the batch's own (positioned at the batch
+	// when the key is missing).
 	where := func(b *Batch, key string) string {
 		own := "batches." + b.Name + "." + key
-		if _, ok := pos[own]; ok {
-			return own
+		if _, ok := pos[own]; !ok {
+			if _, ok := pos["batch_defaults."+key]; ok {
+				return "batch_defaults." + key
+			}
 		}
-		if _, ok := pos["batch_defaults."+key]; ok {
-			return "batch_defaults." + key
-		}
-		return "batches." + b.Name
+		return own
 	}
 	present := func(path string) bool { _, ok := pos[path]; return ok }
 
@@ -211,7 +211,7 @@ func checkBatches(c *Config, add addFunc, where func(b *Batch, key string) strin
 			add(where(b, "flexible_window"), "must be between 1m and 24h")
 		}
 		if b.Role == "" {
-			add(p+".role", "missing role: the ARN of the IAM role EventBridge uses to run the task (set it here or in batch_defaults)")
+			add(where(b, "role"), "missing role: the ARN of the IAM role EventBridge uses to run the task (set it here or in batch_defaults)")
 		} else if len(b.Role) > 2048 || !roleARNRE.MatchString(b.Role) {
 			add(where(b, "role"), "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", b.Role)
 		}

@@ -259,3 +259,26 @@ batches:
       app:
         command: [report]
 `
+
+// Offline, a lookup in batch_defaults stands for the batches' value; a key
+// missing altogether is still reported, whatever else is deferred.
+func TestDeferredDefaultsAndMissingKeys(t *testing.T) {
+	src := `name: n
+cluster: c
+batch_defaults:
+  role: '{{ ssm "/ci/events-role" }}'
+batches:
+  j:
+    schedule: rate(1 day)
+    task_definition: app
+    network:
+      subnets: {{ tfstate "network" "outputs.private_subnet_ids" }}
+`
+	if _, err := parse(t, src, nil); err != nil {
+		t.Fatalf("deferred role in batch_defaults: %v", err)
+	}
+	_, err := parse(t, strings.Replace(src, "batch_defaults:\n  role: '{{ ssm \"/ci/events-role\" }}'\n", "", 1), nil)
+	if err == nil || !strings.Contains(err.Error(), "batches.j.role: missing role") {
+		t.Fatalf("a missing role must be reported even when the subnets are deferred, got %v", err)
+	}
+}
