@@ -112,7 +112,11 @@ func newApp(g *globals) *cli.App {
 			if err != nil {
 				return exitcode.BadInput(err)
 			}
-			g.printer = output.New(output.Options{Stdout: g.stdout, Stderr: g.stderr, Format: format, NoColor: c.Bool("no-color")})
+			g.printer = output.New(output.Options{
+				Stdout: g.stdout, Stderr: g.stderr, Format: format, NoColor: c.Bool("no-color"),
+				// Secret values a lookup resolved never reach the screen, whoever prints them.
+				Redact: func(s string) string { return g.lookups.Redact(s) },
+			})
 			return nil
 		},
 	}

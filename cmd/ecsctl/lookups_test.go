@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/ecsctl/ecsctl/internal/awssim"
 )
@@ -176,5 +177,39 @@ func TestLookupSecretsOutOfErrors(t *testing.T) {
 	}
 	if !strings.Contains(stderr, `task definition "(secret)" does not exist`) {
 		t.Fatalf("stderr: %s", stderr)
+	}
+}
+
+// A secret from a lookup stays out of the plan a dry run prints, text and
+// JSON, even under a name that does not look secret (DB_URL).
+func TestLookupSecretsOutOfThePlan(t *testing.T) {
+	srv, path := lookupWorld(t)
+	ctx := context.Background()
+	client := ecs.NewFromConfig(srv.AWSConfig())
+	if _, err := client.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("example")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("app"), NetworkMode: ecstypes.NetworkModeAwsvpc,
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate}, Cpu: aws.String("256"), Memory: aws.String("512"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("registry.example.com/app:1")}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	for _, format := range []string{"text", "json"} {
+		code, stdout, stderr := ecsctl(t, "--config", path, "--output", format, "batch", "schedule", "--dry-run")
+		if code != 0 {
+			t.Fatalf("%s dry run: exit %d\n%s%s", format, code, stdout, stderr)
+		}
+		if !strings.Contains(stdout, "DB_URL") {
+			t.Fatalf("%s plan does not show the environment it would set:\n%s", format, stdout)
+		}
+		if strings.Contains(stdout+stderr, "pa55w0rd-zebra") {
+			t.Fatalf("%s plan prints a SecureString value:\n%s%s", format, stdout, stderr)
+		}
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Fatalf("a dry run wrote: %+v", w)
 	}
 }

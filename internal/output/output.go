@@ -42,6 +42,9 @@ type Options struct {
 	Getenv func(string) string
 	// Now stamps plain progress lines; default time.Now.
 	Now func() time.Time
+	// Redact, when set, rewrites everything written to stdout and stderr,
+	// e.g. to take out the secret values a config lookup resolved.
+	Redact func(string) string
 }
 
 // Printer writes results and progress.
@@ -71,6 +74,9 @@ func New(o Options) *Printer {
 		o.Format = Text
 	}
 	p := &Printer{out: o.Stdout, err: o.Stderr, format: o.Format, now: o.Now, width: func() int { return 0 }}
+	if o.Redact != nil {
+		p.out, p.err = redactWriter{o.Stdout, o.Redact}, redactWriter{o.Stderr, o.Redact}
+	}
 	if f, ok := o.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		inCI := o.Getenv("CI") != "" || o.Getenv("CODEBUILD_BUILD_ID") != ""
 		p.live = !inCI
@@ -159,6 +165,20 @@ func (p *Printer) Red(s string) string    { return p.paint("31", s) }
 func (p *Printer) Yellow(s string) string { return p.paint("33", s) }
 func (p *Printer) Bold(s string) string   { return p.paint("1", s) }
 func (p *Printer) Dim(s string) string    { return p.paint("2", s) }
+
+// redactWriter rewrites what goes through it. Writers here write whole
+// lines or whole documents per call, so a value is never split across calls.
+type redactWriter struct {
+	w      io.Writer
+	redact func(string) string
+}
+
+func (r redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, r.redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
 
 // truncate cuts s to w visible columns (ANSI sequences do not count).
 func truncate(s string, w int) string {

@@ -102,3 +102,21 @@ func TestTruncateKeepsEscapes(t *testing.T) {
 		t.Fatal("width 0 means unknown: no truncation")
 	}
 }
+
+func TestRedactEverythingWritten(t *testing.T) {
+	var out, errb bytes.Buffer
+	p := New(Options{Stdout: &out, Stderr: &errb, Now: fixedNow, Redact: func(s string) string {
+		return strings.ReplaceAll(s, "hunter2", "<redacted>")
+	}})
+	_ = p.Result(res{"pw=hunter2", 1})
+	p.Logf("using %s", "hunter2")
+	b := p.NewBoard()
+	b.Event("job", "command: [login, hunter2]")
+	b.Close()
+	if strings.Contains(out.String()+errb.String(), "hunter2") {
+		t.Fatalf("secret printed:\n%s\n%s", out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "pw=<redacted> has 1") || strings.Count(errb.String(), "<redacted>") != 2 {
+		t.Fatalf("unexpected output:\n%s\n%s", out.String(), errb.String())
+	}
+}
