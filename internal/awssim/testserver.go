@@ -45,5 +45,6 @@ func (s *Server) Env() []string {
 		"AWS_ACCESS_KEY_ID=" + TestAccessKeyID,
 		"AWS_SECRET_ACCESS_KEY=" + TestSecretAccessKey,
 		"AWS_REGION=" + s.region,
+		"AWS_DEFAULT_REGION=" + s.region, // the aws CLI v1 reads only this one
 	}
 }
