@@ -81,8 +81,12 @@ type Resolver struct {
 	pre     *config.Config
 	states  map[string]*stateEntry // by source identity (bucket/key/region or file)
 	params  map[string]*paramEntry // by name as written
-	secrets map[string]bool
-	failure error // the first error reaching AWS, as opposed to a missing key
+	failure error                  // the first error reaching AWS, as opposed to a missing key
+
+	// secretsMu guards secrets alone: output is redacted with them while a
+	// fetch holding mu logs, so Redact must never wait for mu.
+	secretsMu sync.RWMutex
+	secrets   map[string]bool
 
 	awsDone bool
 	awsCfg  aws.Config
@@ -360,7 +364,7 @@ func (r *Resolver) parameter(name string) (*paramEntry, error) {
 	switch prm.Type {
 	case ssmtypes.ParameterTypeSecureString:
 		p.secret = true
-		r.secrets[p.value] = true
+		r.addSecret(p.value)
 	case ssmtypes.ParameterTypeStringList:
 		p.list = true
 	}
@@ -462,9 +466,9 @@ func (r *Resolver) addSecret(s string) {
 	if s == "" {
 		return
 	}
-	r.mu.Lock()
+	r.secretsMu.Lock()
 	r.secrets[s] = true
-	r.mu.Unlock()
+	r.secretsMu.Unlock()
 }
 
 // Failure returns the first error met reaching AWS (network, permissions,

@@ -17,8 +17,8 @@ func (r *Resolver) Secret(s string) bool {
 	if r == nil {
 		return false
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.secretsMu.RLock()
+	defer r.secretsMu.RUnlock()
 	return r.secrets[s]
 }
 
@@ -27,12 +27,12 @@ func (r *Resolver) Redact(s string) string {
 	if r == nil {
 		return s
 	}
-	r.mu.Lock()
+	r.secretsMu.RLock()
 	secrets := make([]string, 0, len(r.secrets))
 	for v := range r.secrets {
 		secrets = append(secrets, v)
 	}
-	r.mu.Unlock()
+	r.secretsMu.RUnlock()
 	// Longest first, so a secret containing another is replaced whole.
 	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	for _, v := range secrets {
