@@ -29,16 +29,7 @@ const batchImage = "registry.example.com/app:v1"
 func newBatchSim(t *testing.T) *batchSim {
 	t.Helper()
 	srv := awssim.NewTestServer(t)
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	none := filepath.Join(t.TempDir(), "none")
-	t.Setenv("AWS_CONFIG_FILE", none)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("CI", "true")
+	useSimulator(t, srv)
 	s := &batchSim{t: t, srv: srv, ecs: ecs.NewFromConfig(srv.AWSConfig())}
 	ctx := context.Background()
 	if _, err := s.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("shop")}); err != nil {

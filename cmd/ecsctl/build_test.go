@@ -37,15 +37,11 @@ func buildProject(t *testing.T) (string, *awssim.Server) {
 	}
 	srv := awssim.NewTestServer(t)
 	dockertest.RemoveImagesAfter(t, engine, srv.Host()+"/*")
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	useSimulator(t, srv)
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("DOCKER_CONFIG", filepath.Join(home, ".docker"))
 	t.Setenv("BASE", base)
-	t.Setenv("CI", "true")
 	t.Setenv("CODEBUILD_RESOLVED_SOURCE_VERSION", "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00")
 	return filepath.Join(dir, "ecsctl.yml"), srv
 }

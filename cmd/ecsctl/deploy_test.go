@@ -42,16 +42,7 @@ services:
 func newDeploySim(t *testing.T) *deploySim {
 	t.Helper()
 	srv := awssim.NewTestServer(t)
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	none := filepath.Join(t.TempDir(), "none")
-	t.Setenv("AWS_CONFIG_FILE", none)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("CI", "true")
+	useSimulator(t, srv)
 	s := &deploySim{t: t, srv: srv, ecs: ecs.NewFromConfig(srv.AWSConfig()), dir: t.TempDir()}
 	s.config = filepath.Join(s.dir, "ecsctl.yml")
 	if err := os.WriteFile(s.config, []byte(deployConfig), 0o644); err != nil {

@@ -14,22 +14,6 @@ import (
 	"github.com/ecsctl/ecsctl/internal/awssim"
 )
 
-// useSimulator points the AWS SDK of in-process ecsctl runs at srv only
-// (no shared config, no instance metadata) and marks the run as CI.
-func useSimulator(t *testing.T, srv *awssim.Server) {
-	t.Helper()
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	none := filepath.Join(t.TempDir(), "none")
-	t.Setenv("AWS_CONFIG_FILE", none)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("CI", "true")
-}
-
 const lookupConfig = `name: shop
 cluster: '{{ tfstate "ecs" "outputs.cluster_name" }}'
 tfstate:

@@ -1,31 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// ecsctl runs the CLI in-process and returns its exit code, stdout and stderr.
-func ecsctl(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), append([]string{"ecsctl"}, args...), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
-}
-
-// writeConfig writes an ecsctl.yml into a fresh directory and returns its path.
-func writeConfig(t *testing.T, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "ecsctl.yml")
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 const validBase = `name: shop
 cluster: shop
