@@ -253,12 +253,13 @@ func follow(ctx context.Context, opts RunOptions, result *RunResult, td *ecstype
 		stopped := len(tasks) > 0
 		for _, t := range tasks {
 			status := aws.ToString(t.LastStatus)
-			if id := taskIDs([]string{aws.ToString(t.TaskArn)})[0]; last[id] != status {
-				last[id] = status
-				opts.logf("task %s: %s", id, status)
-			}
 			if status != "STOPPED" {
 				stopped = false
+				// STOPPED is said after the task's last log lines, below.
+				if id := taskIDs([]string{aws.ToString(t.TaskArn)})[0]; last[id] != status {
+					last[id] = status
+					opts.logf("task %s: %s", id, status)
+				}
 			}
 		}
 		if err := pollLogs(ctx, opts, streams); err != nil && ctx.Err() == nil {
@@ -278,6 +279,9 @@ func follow(ctx context.Context, opts RunOptions, result *RunResult, td *ecstype
 		if n, err := pollLogsCount(ctx, opts, streams); err != nil || n == 0 {
 			break
 		}
+	}
+	for _, t := range tasks {
+		opts.logf("task %s: STOPPED", taskIDs([]string{aws.ToString(t.TaskArn)})[0])
 	}
 	return outcome(result, tasks, main)
 }

@@ -230,3 +230,29 @@ func (p progressFunc) Logf(format string, args ...any)  { p(sprintf(format, args
 func (p progressFunc) Warnf(format string, args ...any) { p("warning: " + sprintf(format, args...)) }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// sharedLog writes progress lines into the same buffer as the log lines, as a
+// terminal shows both.
+type sharedLog struct{ b *bytes.Buffer }
+
+func (s sharedLog) Logf(format string, args ...any)  { fmt.Fprintf(s.b, format+"\n", args...) }
+func (s sharedLog) Warnf(format string, args ...any) { fmt.Fprintf(s.b, "warning: "+format+"\n", args...) }
+
+// The task is said to have stopped after its last log lines, not before.
+func TestRunSaysStoppedAfterTheLastLogLines(t *testing.T) {
+	f := newFixture(t)
+	f.behave()
+	cfg := f.config(withBatches(runBatches))
+	f.schedule(cfg, nil)
+	var both bytes.Buffer
+	opts := RunOptions{Options: f.options(cfg), Name: "report", Output: &both, PollInterval: 5 * time.Millisecond}
+	opts.Progress = sharedLog{&both}
+	if _, err := Run(f.ctx, opts); exitcode.Of(err) != 3 {
+		t.Fatalf("exit code %d (err %v), want 3", exitcode.Of(err), err)
+	}
+	out := both.String()
+	last, stopped := strings.Index(out, "report: 2 rows failed"), strings.Index(out, ": STOPPED")
+	if last < 0 || stopped < last {
+		t.Fatalf("STOPPED before the last log line:\n%s", out)
+	}
+}

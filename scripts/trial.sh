@@ -76,7 +76,7 @@ rm -rf "$example/web/bin" "$example/app/bin" "$example/trial/imagedefinitions.js
 # The Dockerfiles copy static binaries onto an empty base: nothing is pulled.
 CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags='-s -w' -o "$example/web/bin/web" ./examples/web
 CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags='-s -w' -o "$example/app/bin/app" ./examples/app
-say "ecsctl $("$work/bin/ecsctl" version 2>/dev/null | head -1)"
+say "$("$work/bin/ecsctl" version 2>/dev/null | head -1)"
 
 # The simulator's registry is on the port it listens on, which the world's
 # image names carry: take 4599 unless something listens there.
