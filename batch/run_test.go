@@ -235,8 +235,10 @@ func sprintf(format string, args ...any) string { return fmt.Sprintf(format, arg
 // terminal shows both.
 type sharedLog struct{ b *bytes.Buffer }
 
-func (s sharedLog) Logf(format string, args ...any)  { fmt.Fprintf(s.b, format+"\n", args...) }
-func (s sharedLog) Warnf(format string, args ...any) { fmt.Fprintf(s.b, "warning: "+format+"\n", args...) }
+func (s sharedLog) Logf(format string, args ...any) { fmt.Fprintf(s.b, format+"\n", args...) }
+func (s sharedLog) Warnf(format string, args ...any) {
+	fmt.Fprintf(s.b, "warning: "+format+"\n", args...)
+}
 
 // The task is said to have stopped after its last log lines, not before.
 func TestRunSaysStoppedAfterTheLastLogLines(t *testing.T) {
@@ -245,7 +247,8 @@ func TestRunSaysStoppedAfterTheLastLogLines(t *testing.T) {
 	cfg := f.config(withBatches(runBatches))
 	f.schedule(cfg, nil)
 	var both bytes.Buffer
-	opts := RunOptions{Options: f.options(cfg), Name: "report", Output: &both, PollInterval: 5 * time.Millisecond}
+	// Polls far apart: the container exits and the task stops between two.
+	opts := RunOptions{Options: f.options(cfg), Name: "report", Output: &both, PollInterval: 150 * time.Millisecond}
 	opts.Progress = sharedLog{&both}
 	if _, err := Run(f.ctx, opts); exitcode.Of(err) != 3 {
 		t.Fatalf("exit code %d (err %v), want 3", exitcode.Of(err), err)
