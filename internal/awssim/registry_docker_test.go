@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -9,8 +8,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,68 +17,22 @@ import (
 	"github.com/moby/moby/api/types/build"
 	dockerregistry "github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client"
-)
 
-// dockerClient returns a client of the running engine. Without one the test
-// fails in CI and is skipped elsewhere.
-func dockerClient(t *testing.T) *client.Client {
-	t.Helper()
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_, err = cli.Ping(ctx, client.PingOptions{})
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Docker engine unreachable (CI is set, so this fails rather than skips): %v", err)
-		}
-		t.Skipf("Docker engine unreachable, skipping the real push (set DOCKER_HOST or start dockerd): %v", err)
-	}
-	t.Cleanup(func() { _ = cli.Close() })
-	return cli
-}
+	"github.com/ecsctl/ecsctl/internal/dockertest"
+)
 
 // staticBinaryContext returns a build context: a FROM scratch Dockerfile and
 // a static Go binary compiled for it.
-func staticBinaryContext(t *testing.T) []byte {
+func staticBinaryContext(t *testing.T) *bytes.Buffer {
 	t.Helper()
-	dir := t.TempDir()
-	src := filepath.Join(dir, "main.go")
-	if err := os.WriteFile(src, []byte("package main\n\nfunc main() { println(\"hello from awssim\") }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "app")
-	cmd := exec.Command("go", "build", "-o", bin, src)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	app, err := os.ReadFile(bin)
+	app, err := os.ReadFile(dockertest.StaticBinary(t, dockertest.HelloSource))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, f := range []struct {
-		name string
-		mode int64
-		data []byte
-	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
-		{"app", 0o755, app},
-	} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return dockertest.TarContext(t, map[string][]byte{
+		"Dockerfile": []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n"),
+		"app":        app,
+	})
 }
 
 // registryAuth encodes credentials the way the engine's X-Registry-Auth wants.
@@ -117,7 +68,7 @@ func pushImage(ctx context.Context, cli *client.Client, ref, auth string) (strin
 }
 
 func TestRegistryDockerPushAndPull(t *testing.T) {
-	cli := dockerClient(t)
+	cli := dockertest.Client(t)
 	s := NewTestServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -128,7 +79,7 @@ func TestRegistryDockerPushAndPull(t *testing.T) {
 	}
 	ref := aws.ToString(repo.Repository.RepositoryUri) + ":v1"
 
-	res, err := cli.ImageBuild(ctx, bytes.NewReader(staticBinaryContext(t)), client.ImageBuildOptions{
+	res, err := cli.ImageBuild(ctx, staticBinaryContext(t), client.ImageBuildOptions{
 		Tags: []string{ref}, Version: build.BuilderBuildKit, NetworkMode: "none", Remove: true,
 	})
 	if err != nil {
