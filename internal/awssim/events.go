@@ -31,15 +31,16 @@ type evRule struct {
 	description        string
 	roleArn            string
 	targets            map[string]*evTarget // by target Id
-	tags               []evTag
+	tags               []awsTag
 
 	plan     *awscron.Schedule // the parsed ScheduleExpression, nil for event patterns
 	planFrom time.Time         // when the expression was set: rate() counts from here
 	armed    int               // bumped on every re-plan; outdated run events see the change
 }
 
-// evTag is a tag as EventBridge spells it.
-type evTag struct {
+// awsTag is a tag as EventBridge spells it.
+// awsTag is a tag as EventBridge and the Scheduler send and answer it.
+type awsTag struct {
 	Key   string `json:"Key"`
 	Value string `json:"Value"`
 }
@@ -119,14 +120,14 @@ func (s *Server) eventsRule(name, bus string) (*evRule, error) {
 }
 
 type evPutRuleIn struct {
-	Name               string  `json:"Name"`
-	ScheduleExpression string  `json:"ScheduleExpression"`
-	EventPattern       string  `json:"EventPattern"`
-	State              string  `json:"State"`
-	Description        *string `json:"Description"`
-	RoleArn            string  `json:"RoleArn"`
-	Tags               []evTag `json:"Tags"`
-	EventBusName       string  `json:"EventBusName"`
+	Name               string   `json:"Name"`
+	ScheduleExpression string   `json:"ScheduleExpression"`
+	EventPattern       string   `json:"EventPattern"`
+	State              string   `json:"State"`
+	Description        *string  `json:"Description"`
+	RoleArn            string   `json:"RoleArn"`
+	Tags               []awsTag `json:"Tags"`
+	EventBusName       string   `json:"EventBusName"`
 }
 
 // eventsPutRule creates or replaces a rule. As AWS documents, an update
@@ -209,7 +210,7 @@ func validatePutRule(in evPutRuleIn) error {
 }
 
 // validateEvTags checks tag keys (1-128) and values (0-256).
-func validateEvTags(v *violations, tags []evTag, path string) {
+func validateEvTags(v *violations, tags []awsTag, path string) {
 	for i, t := range tags {
 		p := path + "." + strconv.Itoa(i+1) + ".member"
 		if t.Key == "" {
@@ -338,7 +339,7 @@ func (s *Server) eventsRuleByARN(arn string) (*evRule, error) {
 
 type evTagsIn struct {
 	ResourceARN string   `json:"ResourceARN"`
-	Tags        []evTag  `json:"Tags"`
+	Tags        []awsTag `json:"Tags"`
 	TagKeys     []string `json:"TagKeys"`
 }
 
@@ -357,12 +358,13 @@ func (s *Server) eventsTagResource(c *jsonCall) (any, error) {
 		return nil, err
 	}
 	for _, t := range in.Tags {
-		r.tags = setEvTag(r.tags, t)
+		r.tags = setTag(r.tags, t)
 	}
 	return nil, nil
 }
 
-func setEvTag(tags []evTag, t evTag) []evTag {
+// setTag sets t in tags, replacing the value of a tag with the same key.
+func setTag(tags []awsTag, t awsTag) []awsTag {
 	for i := range tags {
 		if tags[i].Key == t.Key {
 			tags[i].Value = t.Value
@@ -400,7 +402,7 @@ func (s *Server) eventsListTagsForResource(c *jsonCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := append([]evTag{}, r.tags...)
+	tags := append([]awsTag{}, r.tags...)
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
 	return map[string]any{"Tags": tags}, nil
 }

@@ -47,7 +47,7 @@ type evInputTransformer struct {
 // evEcsParameters is a target's EcsParameters: how EventBridge calls RunTask.
 type evEcsParameters struct {
 	ecsTargetParams
-	Tags []evTag `json:"Tags"`
+	Tags []awsTag `json:"Tags"`
 }
 
 type evPutTargetsIn struct {

@@ -28,16 +28,11 @@ type schedulerState struct {
 type schedGroup struct {
 	name, arn         string
 	created, modified time.Time
-	tags              []schedTag
+	tags              []awsTag
 	schedules         map[string]*schedSchedule // by name
 }
 
-// schedTag is a tag as the Scheduler spells it.
-type schedTag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
-}
-
+// awsTag is a tag as the Scheduler spells it.
 const schedDefaultGroup = "default"
 
 // Constraints from the Scheduler API reference.
@@ -234,7 +229,7 @@ func (g *schedGroup) out() schedGroupOut {
 
 func (s *Server) schedCreateGroup(c *schedCall) (any, error) {
 	var in struct {
-		Tags []schedTag `json:"Tags"`
+		Tags []awsTag `json:"Tags"`
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
@@ -255,7 +250,7 @@ func (s *Server) schedCreateGroup(c *schedCall) (any, error) {
 	return map[string]string{"ScheduleGroupArn": g.arn}, nil
 }
 
-func validateSchedTags(v *violations, tags []schedTag) {
+func validateSchedTags(v *violations, tags []awsTag) {
 	if len(tags) > 200 {
 		v.add(len(tags), "tags", "Member must have length less than or equal to 200")
 	}
@@ -355,14 +350,14 @@ func (s *Server) schedListTags(c *schedCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := append([]schedTag{}, g.tags...)
+	tags := append([]awsTag{}, g.tags...)
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
 	return map[string]any{"Tags": tags}, nil
 }
 
 func (s *Server) schedTagResource(c *schedCall) (any, error) {
 	var in struct {
-		Tags []schedTag `json:"Tags"`
+		Tags []awsTag `json:"Tags"`
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
@@ -377,19 +372,9 @@ func (s *Server) schedTagResource(c *schedCall) (any, error) {
 		return nil, err
 	}
 	for _, t := range in.Tags {
-		g.tags = setSchedTag(g.tags, t)
+		g.tags = setTag(g.tags, t)
 	}
 	return nil, nil
-}
-
-func setSchedTag(tags []schedTag, t schedTag) []schedTag {
-	for i := range tags {
-		if tags[i].Key == t.Key {
-			tags[i].Value = t.Value
-			return tags
-		}
-	}
-	return append(tags, t)
 }
 
 func (s *Server) schedUntagResource(c *schedCall) (any, error) {
