@@ -149,6 +149,10 @@ func TestDeployCircuitBreakerRollback(t *testing.T) {
 func TestDeployFailingHealthChecks(t *testing.T) {
 	s := newSim(t)
 	old := s.createService("web", svcOpts{desired: 2, loadBalancer: true, breaker: true, dereg: 30})
+	// ECS replaces a task 20 s after its target turns unhealthy, longer than
+	// ecsctl's slowest poll (15 s), so the watch always sees the target
+	// unhealthy and why before it drains.
+	s.srv.SetECSTimings(awssim.ECSTimings{HealthReaction: 20 * time.Second})
 	bad := img("web", "web", "v2-unhealthy")
 	s.srv.SetBehavior(awssim.BehaviorRule{Image: bad, Behavior: awssim.Behavior{FailHealthChecks: true, HealthCheckCode: 503}})
 	res, err, progress := s.deploy(Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"web=" + bad}})

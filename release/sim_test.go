@@ -27,20 +27,35 @@ import (
 	"github.com/ecsctl/ecsctl/internal/output"
 )
 
-// simSpeed is how much faster than wall time the test simulator runs.
+// simSpeed is how much faster than wall time ecsctl's waits pass in the
+// tests: a 2 s poll interval sleeps 2 ms.
 const simSpeed = 1000
 
-// simClock reads the simulator's time and waits in it: a 2 s poll interval
-// is 2 ms of wall time at 1000x, so ecsctl runs with its real intervals and
-// timeouts, sped up like the simulator.
+// simClock is ecsctl's clock in the tests. By default the simulator runs on
+// a manual clock that only ecsctl's waits move forward (a 2 s poll interval
+// advances it 2 s and sleeps 2 ms): simulated time stands still while
+// ecsctl works, so what each poll sees depends on the polls' pacing alone,
+// never on how fast or loaded the machine is. Benchmarks that compare ecsctl
+// with the SDK's waiter (which sleeps in wall time) run the simulator on a
+// scaled clock instead (manual nil).
 type simClock struct {
-	sim   awssim.Clock
-	speed float64
+	sim    awssim.Clock
+	manual *awssim.ManualClock
+	speed  float64
 }
 
 func (c simClock) Now() time.Time { return c.sim.Now() }
 func (c simClock) After(d time.Duration) <-chan time.Time {
+	if c.manual != nil {
+		c.manual.Advance(d)
+	}
 	return time.After(time.Duration(float64(d) / c.speed))
+}
+
+// pass lets d of simulated time go by, for test helpers that wait for the
+// simulator outside a watch.
+func (c simClock) pass(d time.Duration) {
+	<-c.After(d)
 }
 
 // sim is a simulator with an ECS cluster, the SDK clients ecsctl uses, and
@@ -55,9 +70,16 @@ type sim struct {
 	ctx   context.Context
 }
 
+// newSim starts a simulator on a manual clock that ecsctl's waits move
+// (see simClock); options such as awssim.WithSpeed replace that clock.
 func newSim(t testing.TB, opts ...awssim.Option) *sim {
 	t.Helper()
-	srv := awssim.NewTestServer(t, opts...)
+	manual := awssim.NewManualClock(time.Now().UTC().Truncate(time.Second))
+	srv := awssim.NewTestServer(t, append([]awssim.Option{awssim.WithClock(manual)}, opts...)...)
+	clock := simClock{sim: srv.Clock(), speed: simSpeed}
+	if srv.Clock() == awssim.Clock(manual) {
+		clock.manual = manual
+	}
 	cfg := srv.AWSConfig()
 	// The SDK's retries wait in wall time: scale their backoff like the
 	// clock (20 s -> 20 ms), and retry as often as ecsctl does (10 attempts).
@@ -70,12 +92,24 @@ func newSim(t testing.TB, opts ...awssim.Option) *sim {
 	s := &sim{
 		t: t, srv: srv, ctx: context.Background(),
 		ecs: ecs.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg), elb: elbv2.NewFromConfig(cfg),
-		clock: simClock{sim: srv.Clock(), speed: simSpeed},
+		clock: clock,
 	}
 	if _, err := s.ecs.CreateCluster(s.ctx, &ecs.CreateClusterInput{ClusterName: aws.String("main")}); err != nil {
 		t.Fatalf("CreateCluster: %v", err)
 	}
 	return s
+}
+
+// waitFor lets simulated time pass, a second at a time, until cond holds.
+func (s *sim) waitFor(what string, cond func() bool) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("timed out waiting for %s", what)
+		}
+		s.clock.pass(time.Second)
+	}
 }
 
 // img is the image URI of container c of service svc at version v.
@@ -184,21 +218,16 @@ func (s *sim) describe(name string) types.Service {
 	return out.Services[0]
 }
 
-// waitSteady waits (wall time) until the service has one COMPLETED deployment
-// running its desired count.
+// waitSteady waits until the service has one COMPLETED deployment running
+// its desired count.
 func (s *sim) waitSteady(name string) types.Service {
 	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		svc := s.describe(name)
-		if len(svc.Deployments) == 1 && svc.Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted && svc.RunningCount == svc.DesiredCount {
-			return svc
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("service %s never became steady: %+v", name, svc.Deployments)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	var svc types.Service
+	s.waitFor("service "+name+" to be steady", func() bool {
+		svc = s.describe(name)
+		return len(svc.Deployments) == 1 && svc.Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted && svc.RunningCount == svc.DesiredCount
+	})
+	return svc
 }
 
 // config parses an ecsctl.yml for the services given (cluster main).

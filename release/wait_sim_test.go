@@ -14,18 +14,6 @@ import (
 	"github.com/ecsctl/ecsctl/internal/exitcode"
 )
 
-// waitFor waits (wall time) for cond.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // TestInterruptThenWait stops Deploy while it watches (Ctrl-C), then
 // reattaches with Wait, which follows the same deployment to its end.
 func TestInterruptThenWait(t *testing.T) {
@@ -96,7 +84,7 @@ func TestWaitFollowsCircuitBreakerRollback(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wait until the breaker has tripped, while the old targets still drain.
-	waitFor(t, "the circuit breaker", func() bool {
+	s.waitFor("the circuit breaker", func() bool {
 		for _, d := range s.describe("web").Deployments {
 			if d.RolloutState == types.DeploymentRolloutStateFailed {
 				return true
