@@ -25,10 +25,14 @@ func TestInterruptThenWait(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		defer cancel()
-		for deadline := time.Now().Add(30 * time.Second); s.srv.Count("ecs", "UpdateService") == 0 && time.Now().Before(deadline); {
+		deadline := time.Now().Add(30 * time.Second)
+		for s.srv.Count("ecs", "UpdateService") == 0 && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(20 * time.Millisecond) // a few polls
+		// Interrupt once the watch has polled a few times.
+		for polls := s.srv.Count("ecs", "DescribeServices") + 3; s.srv.Count("ecs", "DescribeServices") < polls && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 	}()
 	var stderr syncBuffer
 	o := Options{Config: s.config("web"), Services: []string{"web"}, Images: []string{"app=" + slow}, WatchOptions: s.watchOptions(&stderr)}

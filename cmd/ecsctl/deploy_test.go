@@ -273,10 +273,15 @@ func TestDeployInterruptAndWait(t *testing.T) {
 	defer cancel()
 	go func() {
 		defer cancel()
-		for deadline := time.Now().Add(30 * time.Second); s.srv.Count("ecs", "UpdateService") == 0 && time.Now().Before(deadline); {
+		deadline := time.Now().Add(30 * time.Second)
+		for s.srv.Count("ecs", "UpdateService") == 0 && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(30 * time.Millisecond)
+		// Interrupt once the watch has polled a few times, however slow
+		// the machine.
+		for polls := s.srv.Count("ecs", "DescribeServices") + 3; s.srv.Count("ecs", "DescribeServices") < polls && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 	}()
 	code, _, stderr := s.run(ctx, "deploy", "--service", "web", "--image", "app=registry.example.com/app:v2")
 	if code != 130 {
