@@ -140,6 +140,17 @@ func TestValidateBrokenConfigs(t *testing.T) {
 			want: []string{"ecsctl.yml:13:5: batches.nightly.schedule: ", "6 fields"},
 		},
 		{
+			name: "capacity provider of EC2",
+			yaml: validBase + batchDefaults + "batches:\n  nightly:\n    schedule: rate(1 day)\n    service: web\n    capacity_provider_strategy:\n      - {capacity_provider: my-asg, weight: 1}\n",
+			want: []string{`ecsctl.yml:16:10: batches.nightly.capacity_provider_strategy[0].capacity_provider: "my-asg" is not a Fargate capacity provider; ecsctl's batches are Fargate tasks, so use FARGATE or FARGATE_SPOT`},
+		},
+		{
+			name: "capacity provider weight and base out of range",
+			yaml: validBase + batchDefaults + "batches:\n  nightly:\n    schedule: rate(1 day)\n    service: web\n    capacity_provider_strategy:\n      - capacity_provider: FARGATE_SPOT\n        weight: 2000\n        base: 1\n      - {capacity_provider: FARGATE, base: 1}\n",
+			want: []string{"ecsctl.yml:17:9: batches.nightly.capacity_provider_strategy[0].weight: must be between 0 and 1000",
+				"ecsctl.yml:19:38: batches.nightly.capacity_provider_strategy[1].base: only one capacity provider may have a base above 0 (entry 0 has base 1)"},
+		},
+		{
 			name: "empty file",
 			yaml: "# nothing yet\n",
 			want: []string{"ecsctl.yml:1:1: the file is empty"},

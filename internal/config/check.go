@@ -237,12 +237,71 @@ func checkBatches(c *Config, add addFunc, where func(b *Batch, key string) strin
 				add(where(b, "retry")+".maximum_event_age", "must be between 1m and 24h")
 			}
 		}
+		checkCapacityProviders(b, add, where)
+		if len(b.Group) > 255 {
+			add(where(b, "group"), "a task group is at most 255 characters (got %d)", len(b.Group))
+		}
 		for _, o := range b.Overrides {
 			op := p + ".overrides." + o.Name
 			if o.CPU < 0 || o.Memory < 0 {
 				add(op, "cpu and memory must be positive")
 			}
 		}
+	}
+}
+
+// Bounds of a capacity provider strategy, as EventBridge, the Scheduler
+// and ECS take it.
+const (
+	maxCapacityProviders = 6
+	maxCapacityWeight    = 1000
+	maxCapacityBase      = 100000
+)
+
+func checkCapacityProviders(b *Batch, add addFunc, where func(b *Batch, key string) string) {
+	if len(b.CapacityProviderStrategy) == 0 {
+		return
+	}
+	sp := where(b, "capacity_provider_strategy")
+	if n := len(b.CapacityProviderStrategy); n > maxCapacityProviders {
+		add(sp, "at most %d capacity providers (got %d)", maxCapacityProviders, n)
+	}
+	seen := map[string]int{}
+	withBase, weighted, based := -1, false, false
+	for i, c := range b.CapacityProviderStrategy {
+		ip := fmt.Sprintf("%s[%d]", sp, i)
+		if c == nil {
+			add(ip, "expected {capacity_provider: FARGATE_SPOT, weight: 1}")
+			continue
+		}
+		switch c.CapacityProvider {
+		case "":
+			add(ip+".capacity_provider", "missing capacity_provider: FARGATE or FARGATE_SPOT")
+		case CapacityProviderFargate, CapacityProviderFargateSpot:
+			if seen[c.CapacityProvider]++; seen[c.CapacityProvider] == 2 {
+				add(ip+".capacity_provider", "%s is listed twice; list each capacity provider once", c.CapacityProvider)
+			}
+		default:
+			add(ip+".capacity_provider", "%q is not a Fargate capacity provider; ecsctl's batches are Fargate tasks, so use FARGATE or FARGATE_SPOT", c.CapacityProvider)
+		}
+		if c.Weight < 0 || c.Weight > maxCapacityWeight {
+			add(ip+".weight", "must be between 0 and %d", maxCapacityWeight)
+		}
+		weighted = weighted || c.Weight > 0
+		if c.Base < 0 || c.Base > maxCapacityBase {
+			add(ip+".base", "must be between 0 and %d", maxCapacityBase)
+		}
+		if c.Base > 0 {
+			based = true
+			if withBase >= 0 {
+				add(ip+".base", "only one capacity provider may have a base above 0 (entry %d has base %d)", withBase, b.CapacityProviderStrategy[withBase].Base)
+			} else {
+				withBase = i
+			}
+		}
+	}
+	if !weighted && !based {
+		add(sp, "no capacity provider has a weight or a base above 0, so ECS could place no task; give one a weight, e.g. weight: 1")
 	}
 }
 

@@ -188,6 +188,25 @@ type Batch struct {
 	AWSName string `yaml:"aws_name"`
 	// ScheduleGroup is the Scheduler group of an adopted schedule (default: ecsctl's group for this config).
 	ScheduleGroup string `yaml:"schedule_group"`
+	// CapacityProviderStrategy runs the task on Fargate capacity providers
+	// (FARGATE, FARGATE_SPOT) instead of with launch type FARGATE.
+	CapacityProviderStrategy []*CapacityProvider `yaml:"capacity_provider_strategy"`
+	// EnableExecuteCommand turns ECS Exec on for the task.
+	EnableExecuteCommand *bool `yaml:"enable_execute_command"`
+	// EnableECSManagedTags has ECS tag the task with its cluster (and service).
+	EnableECSManagedTags *bool `yaml:"enable_ecs_managed_tags"`
+	// Group is the ECS task group of the task (default: family:<family>).
+	Group string `yaml:"group"`
+}
+
+// CapacityProvider is one entry of a capacity provider strategy.
+type CapacityProvider struct {
+	// CapacityProvider is FARGATE or FARGATE_SPOT.
+	CapacityProvider string `yaml:"capacity_provider"`
+	// Weight is the share of tasks beyond the bases (0-1000, default 0).
+	Weight int `yaml:"weight"`
+	// Base is how many tasks at least run on this provider (0-100000, default 0).
+	Base int `yaml:"base"`
 }
 
 // ContainerOverride changes one container of a batch's task definition.
@@ -285,3 +304,15 @@ func (c *Config) ImageContainers() map[string]*Image {
 
 // IsEnabled reports whether the batch's schedule is on.
 func (b *Batch) IsEnabled() bool { return b.Enabled == nil || *b.Enabled }
+
+// ExecuteCommand reports whether the batch's tasks run with ECS Exec.
+func (b *Batch) ExecuteCommand() bool { return b.EnableExecuteCommand != nil && *b.EnableExecuteCommand }
+
+// ManagedTags reports whether ECS tags the batch's tasks.
+func (b *Batch) ManagedTags() bool { return b.EnableECSManagedTags != nil && *b.EnableECSManagedTags }
+
+// Fargate capacity providers, the ones a batch may use.
+const (
+	CapacityProviderFargate     = "FARGATE"
+	CapacityProviderFargateSpot = "FARGATE_SPOT"
+)

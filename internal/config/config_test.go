@@ -282,3 +282,98 @@ batches:
 		t.Fatalf("a missing role must be reported even when the subnets are deferred, got %v", err)
 	}
 }
+
+func TestCapacityProvidersAndTaskFlags(t *testing.T) {
+	c := mustParse(t, `name: n
+cluster: c
+batch_defaults:
+  role: arn:aws:iam::123456789012:role/r
+  network: {subnets: [s]}
+  capacity_provider_strategy:
+    - {capacity_provider: FARGATE_SPOT, weight: 3}
+    - capacity_provider: FARGATE
+      weight: 1
+      base: 1
+  enable_execute_command: true
+batches:
+  spot:
+    schedule: rate(1 day)
+    task_definition: app
+    group: reports
+  ondemand:
+    schedule: rate(1 day)
+    task_definition: app
+    capacity_provider_strategy: []
+    enable_execute_command: false
+    enable_ecs_managed_tags: true
+`, nil)
+	spot, ondemand := c.Batch("spot"), c.Batch("ondemand")
+	want := []*CapacityProvider{{CapacityProvider: "FARGATE_SPOT", Weight: 3}, {CapacityProvider: "FARGATE", Weight: 1, Base: 1}}
+	if d := cmp.Diff(want, spot.CapacityProviderStrategy); d != "" {
+		t.Errorf("strategy from batch_defaults (-want +got):\n%s", d)
+	}
+	if !spot.ExecuteCommand() || spot.ManagedTags() || spot.Group != "reports" {
+		t.Errorf("spot flags: exec %v, managed tags %v, group %q", spot.ExecuteCommand(), spot.ManagedTags(), spot.Group)
+	}
+	if len(ondemand.CapacityProviderStrategy) != 0 || ondemand.ExecuteCommand() || !ondemand.ManagedTags() {
+		t.Errorf("a batch's own [] and false must win over batch_defaults: %+v exec %v tags %v",
+			ondemand.CapacityProviderStrategy, ondemand.ExecuteCommand(), ondemand.ManagedTags())
+	}
+
+	_, err := parse(t, `name: n
+cluster: c
+batch_defaults:
+  role: arn:aws:iam::123456789012:role/r
+  network: {subnets: [s]}
+  capacity_provider_strategy:
+    - {capacity_provider: my-asg, weight: 1}
+batches:
+  a:
+    schedule: rate(1 day)
+    task_definition: app
+  b:
+    schedule: rate(1 day)
+    task_definition: app
+    capacity_provider_strategy:
+      - {weight: 1001, base: 1}
+      - capacity_provider: FARGATE_SPOT
+        base: 100001
+      - {capacity_provider: FARGATE_SPOT, weight: -1}
+  c:
+    schedule: rate(1 day)
+    task_definition: app
+    capacity_provider_strategy: [{capacity_provider: FARGATE}]
+  d:
+    schedule: rate(1 day)
+    task_definition: app
+    capacity_provider_strategy: [{capacity_provider: FARGATE, weight: 1}, {capacity_provider: FARGATE, weight: 1}, {capacity_provider: FARGATE, weight: 1}, {capacity_provider: FARGATE, weight: 1}, {capacity_provider: FARGATE, weight: 1}, {capacity_provider: FARGATE, weight: 1}, {capacity_provider: FARGATE, weight: 1}]
+    group: `+strings.Repeat("g", 256)+`
+  e:
+    schedule: rate(1 day)
+    task_definition: app
+    capacity_provider_strategy: [{capacity_provider: FARGATE, base: 1}, {capacity_provider: FARGATE_SPOT, weight: 1, base: 2}]
+`, nil)
+	if err == nil {
+		t.Fatal("broken strategies were accepted")
+	}
+	if n := strings.Count(err.Error(), "listed twice"); n != 2 {
+		t.Errorf("a provider listed again and again is reported once, got %d reports", n)
+	}
+	for _, w := range []string{
+		`ecsctl.yml:7:8: batch_defaults.capacity_provider_strategy[0].capacity_provider: "my-asg" is not a Fargate capacity provider; ecsctl's batches are Fargate tasks, so use FARGATE or FARGATE_SPOT`,
+		`ecsctl.yml:16:9: batches.b.capacity_provider_strategy[0].capacity_provider: missing capacity_provider: FARGATE or FARGATE_SPOT`,
+		`ecsctl.yml:16:10: batches.b.capacity_provider_strategy[0].weight: must be between 0 and 1000`,
+		`ecsctl.yml:18:9: batches.b.capacity_provider_strategy[1].base: must be between 0 and 100000`,
+		`ecsctl.yml:19:10: batches.b.capacity_provider_strategy[2].capacity_provider: FARGATE_SPOT is listed twice`,
+		`ecsctl.yml:19:43: batches.b.capacity_provider_strategy[2].weight: must be between 0 and 1000`,
+		`ecsctl.yml:23:5: batches.c.capacity_provider_strategy: no capacity provider has a weight or a base above 0`,
+		`ecsctl.yml:27:5: batches.d.capacity_provider_strategy: at most 6 capacity providers (got 7)`,
+		`ecsctl.yml:27:76: batches.d.capacity_provider_strategy[1].capacity_provider: FARGATE is listed twice; list each capacity provider once`,
+		`batches.d.group: a task group is at most 255 characters (got 256)`,
+		`ecsctl.yml:32:118: batches.e.capacity_provider_strategy[1].base: only one capacity provider may have a base above 0 (entry 0 has base 1)`,
+	} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing problem:\n%s\nin:\n%v", w, err)
+		}
+	}
+}

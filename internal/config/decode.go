@@ -411,7 +411,11 @@ func (d *decoder) decodeSlice(n ast.Node, v reflect.Value, path string) {
 	out := reflect.MakeSlice(v.Type(), 0, len(seq.Values))
 	for i, item := range seq.Values {
 		ev := reflect.New(v.Type().Elem()).Elem()
-		d.decode(item, ev, path+"["+strconv.Itoa(i)+"]")
+		ip := path + "[" + strconv.Itoa(i) + "]"
+		if _, ok := item.(*ast.MappingNode); ok {
+			d.pos[ip] = posOf(item) // problems about a listed mapping point at it
+		}
+		d.decode(item, ev, ip)
 		out = reflect.Append(out, ev)
 	}
 	v.Set(out)
