@@ -306,7 +306,9 @@ func (c *Config) ImageContainers() map[string]*Image {
 func (b *Batch) IsEnabled() bool { return b.Enabled == nil || *b.Enabled }
 
 // ExecuteCommand reports whether the batch's tasks run with ECS Exec.
-func (b *Batch) ExecuteCommand() bool { return b.EnableExecuteCommand != nil && *b.EnableExecuteCommand }
+func (b *Batch) ExecuteCommand() bool {
+	return b.EnableExecuteCommand != nil && *b.EnableExecuteCommand
+}
 
 // ManagedTags reports whether ECS tags the batch's tasks.
 func (b *Batch) ManagedTags() bool { return b.EnableECSManagedTags != nil && *b.EnableECSManagedTags }
