@@ -12,22 +12,24 @@ import (
 // and Scheduler targets start tasks through ecsRunTaskLocked with it; it is
 // exported only for the package's own services.
 type RunTaskInput struct {
-	Cluster                  string            `json:"cluster"`
-	TaskDefinition           string            `json:"taskDefinition"`
-	Count                    int               `json:"count"`
-	LaunchType               string            `json:"launchType"`
-	CapacityProviderStrategy []json.RawMessage `json:"capacityProviderStrategy"`
-	PlatformVersion          string            `json:"platformVersion"`
-	NetworkConfiguration     *networkConfig    `json:"networkConfiguration"`
-	Overrides                map[string]any    `json:"overrides"`
-	StartedBy                string            `json:"startedBy"`
-	Group                    string            `json:"group"`
-	Tags                     []ecsTag          `json:"tags"`
-	PropagateTags            string            `json:"propagateTags"`
-	EnableECSManagedTags     bool              `json:"enableECSManagedTags"`
-	EnableExecuteCommand     bool              `json:"enableExecuteCommand"`
-	ReferenceID              string            `json:"referenceId"`
-	ClientToken              string            `json:"clientToken"`
+	Cluster                  string                 `json:"cluster"`
+	TaskDefinition           string                 `json:"taskDefinition"`
+	Count                    int                    `json:"count"`
+	LaunchType               string                 `json:"launchType"`
+	CapacityProviderStrategy []capacityProviderItem `json:"capacityProviderStrategy"`
+	PlacementConstraints     []json.RawMessage      `json:"placementConstraints"`
+	PlacementStrategy        []json.RawMessage      `json:"placementStrategy"`
+	PlatformVersion          string                 `json:"platformVersion"`
+	NetworkConfiguration     *networkConfig         `json:"networkConfiguration"`
+	Overrides                map[string]any         `json:"overrides"`
+	StartedBy                string                 `json:"startedBy"`
+	Group                    string                 `json:"group"`
+	Tags                     []ecsTag               `json:"tags"`
+	PropagateTags            string                 `json:"propagateTags"`
+	EnableECSManagedTags     bool                   `json:"enableECSManagedTags"`
+	EnableExecuteCommand     bool                   `json:"enableExecuteCommand"`
+	ReferenceID              string                 `json:"referenceId"`
+	ClientToken              string                 `json:"clientToken"`
 }
 
 func (s *Server) ecsRunTask(c *jsonCall) (any, error) {
@@ -70,8 +72,26 @@ func (s *Server) ecsRunTaskLocked(in RunTaskInput) ([]*ecsTask, []ecsFailure, er
 		cluster: cl, td: td, launchType: in.LaunchType, group: orStr(in.Group, "family:"+td.family),
 		startedBy: in.StartedBy, enableExec: in.EnableExecuteCommand,
 	}
+	var providers []string
 	if len(in.CapacityProviderStrategy) > 0 {
-		spec.launchType, spec.capacityProvider = "FARGATE", "FARGATE"
+		if in.LaunchType != "" {
+			return nil, nil, badRequest("InvalidParameterException", "%s", errLaunchTypeAndStrategy)
+		}
+		var v violations
+		validateCapacityProviders(&v, in.CapacityProviderStrategy, "capacityProviderStrategy")
+		if err := v.err(); err != nil {
+			return nil, nil, badRequest("InvalidParameterException", "%s", err.(*APIError).Message)
+		}
+		for _, c := range in.CapacityProviderStrategy {
+			if c.CapacityProvider != "FARGATE" && c.CapacityProvider != "FARGATE_SPOT" && !containsStr(cl.providers, c.CapacityProvider) {
+				return nil, nil, badRequest("InvalidParameterException", "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.")
+			}
+		}
+		providers = placeOnProviders(in.CapacityProviderStrategy, in.Count)
+		spec.launchType = "FARGATE"
+		if !strings.HasPrefix(providers[0], "FARGATE") {
+			spec.launchType = "EC2" // an Auto Scaling group's provider: no instances to place on
+		}
 	}
 	if spec.launchType != "FARGATE" {
 		// No container instances are ever registered, so EC2 tasks cannot be placed.
@@ -108,9 +128,47 @@ func (s *Server) ecsRunTaskLocked(in RunTaskInput) ([]*ecsTask, []ecsFailure, er
 	spec.tags = mergeTags(spec.tags, in.Tags)
 	var tasks []*ecsTask
 	for i := 0; i < in.Count; i++ {
+		if providers != nil {
+			spec.capacityProvider = providers[i]
+		}
 		tasks = append(tasks, s.launchTask(spec))
 	}
 	return tasks, []ecsFailure{}, nil
+}
+
+// placeOnProviders picks each task's capacity provider as ECS does: the
+// provider with a base gets the first tasks up to it, the rest go by weight
+// (each to the provider that stays closest to its share, the first listed
+// on a tie). The Fargate providers need not be associated with the cluster here.
+func placeOnProviders(items []capacityProviderItem, count int) []string {
+	out := make([]string, 0, count)
+	placed := make([]int, len(items))
+	for _, c := range items {
+		for n := 0; c.Base != nil && n < *c.Base && len(out) < count; n++ {
+			out = append(out, c.CapacityProvider)
+		}
+	}
+	weight := func(i int) int {
+		if w := items[i].Weight; w != nil {
+			return *w
+		}
+		return 0
+	}
+	for len(out) < count {
+		best := -1
+		for i := range items {
+			// The lowest (placed+1)/weight, compared without dividing.
+			if weight(i) > 0 && (best < 0 || (placed[i]+1)*weight(best) < (placed[best]+1)*weight(i)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			best = 0 // no weights: ECS would place nothing beyond the base; keep the task on the first
+		}
+		placed[best]++
+		out = append(out, items[best].CapacityProvider)
+	}
+	return out
 }
 
 // normaliseOverrides checks RunTask's overrides against the task definition

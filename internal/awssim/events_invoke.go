@@ -3,6 +3,7 @@ package awssim
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,12 +29,43 @@ type ecsTargetParams struct {
 			AssignPublicIp string   `json:"AssignPublicIp"`
 		} `json:"awsvpcConfiguration"`
 	} `json:"NetworkConfiguration"`
-	PlatformVersion      string `json:"PlatformVersion"`
-	Group                string `json:"Group"`
-	PropagateTags        string `json:"PropagateTags"`
-	EnableECSManagedTags bool   `json:"EnableECSManagedTags"`
-	EnableExecuteCommand bool   `json:"EnableExecuteCommand"`
-	ReferenceId          string `json:"ReferenceId"`
+	PlatformVersion          string                 `json:"PlatformVersion"`
+	Group                    string                 `json:"Group"`
+	PropagateTags            string                 `json:"PropagateTags"`
+	EnableECSManagedTags     bool                   `json:"EnableECSManagedTags"`
+	EnableExecuteCommand     bool                   `json:"EnableExecuteCommand"`
+	ReferenceId              string                 `json:"ReferenceId"`
+	CapacityProviderStrategy []capacityProviderItem `json:"CapacityProviderStrategy"`
+	PlacementConstraints     []json.RawMessage      `json:"PlacementConstraints"`
+	PlacementStrategy        []json.RawMessage      `json:"PlacementStrategy"`
+}
+
+// capacityProviderItem is one entry of a capacity provider strategy, spelled
+// the same way by EventBridge, the Scheduler and ECS.
+type capacityProviderItem struct {
+	CapacityProvider string `json:"capacityProvider"`
+	Weight           *int   `json:"weight,omitempty"`
+	Base             *int   `json:"base,omitempty"`
+}
+
+// errLaunchTypeAndStrategy is ECS's RunTask message for a request with both
+// a launch type and a capacity provider strategy; EventBridge and the
+// Scheduler document that the launch type must then be omitted, and the
+// simulator refuses such targets with the same words.
+const errLaunchTypeAndStrategy = "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again."
+
+// validateCapacityProviders applies the strategy's model constraints
+// (at most 6 entries; weight 0-1000; base 0-100000).
+func validateCapacityProviders(v *violations, items []capacityProviderItem, p string) {
+	if len(items) > 6 {
+		v.add(len(items), p, "Member must have length less than or equal to 6")
+	}
+	for i, c := range items {
+		q := p + "." + strconv.Itoa(i+1) + ".member"
+		v.length(c.CapacityProvider, q+".capacityProvider", 1, 255)
+		v.between(c.Weight, q+".weight", 0, 1000)
+		v.between(c.Base, q+".base", 0, 100000)
+	}
 }
 
 // runTaskInput is the RunTask request a target makes: its parameters, with
@@ -43,6 +75,8 @@ func (p *ecsTargetParams) runTaskInput(cluster string, input *string, tags []ecs
 		Cluster: cluster, TaskDefinition: p.TaskDefinitionArn, LaunchType: p.LaunchType, PlatformVersion: p.PlatformVersion,
 		Group: p.Group, Tags: tags, PropagateTags: p.PropagateTags, EnableECSManagedTags: p.EnableECSManagedTags,
 		EnableExecuteCommand: p.EnableExecuteCommand, ReferenceID: p.ReferenceId, StartedBy: startedBy,
+		CapacityProviderStrategy: p.CapacityProviderStrategy,
+		PlacementConstraints:     p.PlacementConstraints, PlacementStrategy: p.PlacementStrategy,
 	}
 	if p.TaskCount != nil {
 		in.Count = *p.TaskCount

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // scheduledWorld is a simulator on a manual clock with a cluster "main" and
@@ -156,5 +157,90 @@ func TestEventsRateRuleCountsFromCreation(t *testing.T) {
 	want := []string{"2026-03-01T10:27:00Z", "2026-03-01T10:27:00Z", "2026-03-01T10:47:00Z", "2026-03-01T10:47:00Z"}
 	if d := cmp.Diff(want, w.startTimes("events-rule/every-20")); d != "" {
 		t.Fatalf("runs (-want +got):\n%s", d)
+	}
+}
+
+// A rule target with a capacity provider strategy (and placement members)
+// is answered back unchanged, refused together with a launch type, and
+// starts its tasks on the strategy's providers.
+func TestEventsTargetCapacityProviderStrategy(t *testing.T) {
+	w := newScheduledWorld(t, time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+	eb := eventbridge.NewFromConfig(w.srv.AWSConfig())
+	if _, err := eb.PutRule(w.ctx, &eventbridge.PutRuleInput{Name: aws.String("nightly"), ScheduleExpression: aws.String("cron(0 3 * * ? *)")}); err != nil {
+		t.Fatal(err)
+	}
+	target := ecsTarget(w.srv, "app")
+	target.EcsParameters.TaskDefinitionArn = aws.String(w.taskDef)
+	target.EcsParameters.TaskCount = aws.Int32(3)
+	target.EcsParameters.CapacityProviderStrategy = []types.CapacityProviderStrategyItem{
+		{CapacityProvider: aws.String("FARGATE"), Base: 1, Weight: 1},
+		{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 3},
+	}
+	_, err := eb.PutTargets(w.ctx, &eventbridge.PutTargetsInput{Rule: aws.String("nightly"), Targets: []types.Target{target}})
+	evWantError(t, err, "ValidationException", "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
+
+	target.EcsParameters.LaunchType = ""
+	target.EcsParameters.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:ecs.os-type == linux")}}
+	target.EcsParameters.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("attribute:ecs.availability-zone")}}
+	if _, err := eb.PutTargets(w.ctx, &eventbridge.PutTargetsInput{Rule: aws.String("nightly"), Targets: []types.Target{target}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := eb.ListTargetsByRule(w.ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String("nightly")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.Targets[0].EcsParameters
+	if d := cmp.Diff(target.EcsParameters, got, cmpopts.IgnoreUnexported(types.EcsParameters{}, types.CapacityProviderStrategyItem{},
+		types.PlacementConstraint{}, types.PlacementStrategy{}, types.NetworkConfiguration{}, types.AwsVpcConfiguration{}, types.Tag{})); d != "" {
+		t.Fatalf("EcsParameters answered back (-put +listed):\n%s", d)
+	}
+
+	w.advance(61 * time.Minute)
+	var providers []string
+	for _, task := range w.started("events-rule/nightly") {
+		providers = append(providers, aws.ToString(task.CapacityProviderName))
+		if task.LaunchType != ecstypes.LaunchTypeFargate {
+			t.Errorf("task on %s has launch type %q, want FARGATE", aws.ToString(task.CapacityProviderName), task.LaunchType)
+		}
+	}
+	sort.Strings(providers)
+	if d := cmp.Diff([]string{"FARGATE", "FARGATE_SPOT", "FARGATE_SPOT"}, providers); d != "" {
+		t.Fatalf("capacity providers of the started tasks (-want +got):\n%s", d)
+	}
+}
+
+// RunTask places tasks as the strategy says: the base first, the rest by weight.
+func TestRunTaskCapacityProviders(t *testing.T) {
+	w := newScheduledWorld(t, time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+	net := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}
+	_, err := w.ecs.RunTask(w.ctx, &ecs.RunTaskInput{Cluster: aws.String("main"), TaskDefinition: aws.String(w.taskDef), NetworkConfiguration: net,
+		LaunchType:               ecstypes.LaunchTypeFargate,
+		CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}})
+	evWantError(t, err, "InvalidParameterException", "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
+	_, err = w.ecs.RunTask(w.ctx, &ecs.RunTaskInput{Cluster: aws.String("main"), TaskDefinition: aws.String(w.taskDef), NetworkConfiguration: net,
+		CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("my-asg"), Weight: 1}}})
+	evWantError(t, err, "InvalidParameterException", "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. "+
+		"Associate the capacity provider with the cluster or specify a valid capacity provider and try again.")
+
+	out, err := w.ecs.RunTask(w.ctx, &ecs.RunTaskInput{Cluster: aws.String("main"), TaskDefinition: aws.String(w.taskDef), NetworkConfiguration: net,
+		Count: aws.Int32(6), StartedBy: aws.String("cp"),
+		CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{
+			{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 2},
+			{CapacityProvider: aws.String("FARGATE"), Weight: 1, Base: 2},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, task := range out.Tasks {
+		got = append(got, aws.ToString(task.CapacityProviderName))
+	}
+	want := []string{"FARGATE", "FARGATE", "FARGATE_SPOT", "FARGATE_SPOT", "FARGATE", "FARGATE_SPOT"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("providers (-want +got):\n%s", d)
+	}
+	described := w.started("cp")
+	if len(described) != 6 || aws.ToString(described[0].CapacityProviderName) == "" {
+		t.Fatalf("DescribeTasks does not report the capacity provider: %+v", described)
 	}
 }

@@ -159,6 +159,7 @@ func validateEcsParameters(v *violations, ecs *evEcsParameters, p string) {
 	}
 	v.enum(ecs.LaunchType, p+".launchType", "EC2", "FARGATE", "EXTERNAL")
 	v.enum(ecs.PropagateTags, p+".propagateTags", "TASK_DEFINITION")
+	validateCapacityProviders(v, ecs.CapacityProviderStrategy, p+".capacityProviderStrategy")
 	if nc := ecs.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil {
 		v.enum(nc.AwsvpcConfiguration.AssignPublicIp, p+".networkConfiguration.awsvpcConfiguration.assignPublicIp", "ENABLED", "DISABLED")
 	}
@@ -189,6 +190,9 @@ func checkTargetSemantics(t evTargetIn) error {
 	}
 	if t.EcsParameters == nil {
 		return badRequest("ValidationException", "Parameter(s) EcsParameters must be specified for target: %s.", t.Id)
+	}
+	if t.EcsParameters.LaunchType != "" && len(t.EcsParameters.CapacityProviderStrategy) > 0 {
+		return badRequest("ValidationException", "%s", errLaunchTypeAndStrategy)
 	}
 	return nil
 }

@@ -62,3 +62,41 @@ func TestSchedulerStartsTasksOnLocalTime(t *testing.T) {
 		t.Fatalf("the target's Input did not become the task's overrides: %+v", tasks)
 	}
 }
+
+// A schedule's capacity provider strategy is kept as given, refused with a
+// launch type, and decides where its tasks run.
+func TestSchedulerCapacityProviderStrategy(t *testing.T) {
+	w := newScheduledWorld(t, time.Date(2026, 3, 7, 12, 0, 0, 0, time.UTC))
+	sc := scheduler.NewFromConfig(w.srv.AWSConfig())
+	tg := schedECSTarget(w.srv)
+	tg.EcsParameters.TaskDefinitionArn = aws.String(w.taskDef)
+	tg.EcsParameters.CapacityProviderStrategy = []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}
+	in := &scheduler.CreateScheduleInput{Name: aws.String("spot"), ScheduleExpression: aws.String("cron(0 13 * * ? *)"),
+		FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff}, Target: tg}
+	_, err := sc.CreateSchedule(w.ctx, in)
+	evWantError(t, err, "ValidationException", "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
+
+	tg.EcsParameters.LaunchType = ""
+	tg.EcsParameters.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("memory")}}
+	if _, err := sc.CreateSchedule(w.ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sc.GetSchedule(w.ctx, &scheduler.GetScheduleInput{Name: aws.String("spot")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := got.Target.EcsParameters
+	if p.LaunchType != "" || len(p.CapacityProviderStrategy) != 1 || aws.ToString(p.CapacityProviderStrategy[0].CapacityProvider) != "FARGATE_SPOT" ||
+		p.CapacityProviderStrategy[0].Weight != 1 || len(p.PlacementStrategy) != 1 || aws.ToString(p.PlacementStrategy[0].Field) != "memory" {
+		t.Fatalf("GetSchedule's EcsParameters: %+v", p)
+	}
+	w.advance(2 * time.Hour)
+	tasks := w.started("chronos-schedule/spot")
+	if len(tasks) != 1 || aws.ToString(tasks[0].CapacityProviderName) != "FARGATE_SPOT" {
+		var names []string
+		for _, task := range tasks {
+			names = append(names, aws.ToString(task.CapacityProviderName))
+		}
+		t.Fatalf("tasks started on %v, want one on FARGATE_SPOT", names)
+	}
+}

@@ -150,6 +150,9 @@ func (s *Server) schedReadSchedule(c *schedCall) (schedDefinition, error) {
 	if err := validateScheduleModel(c.pathName, in, target); err != nil {
 		return schedDefinition{}, err
 	}
+	if e := target.EcsParameters; e != nil && e.LaunchType != "" && len(e.CapacityProviderStrategy) > 0 {
+		return schedDefinition{}, schedValidation("%s", errLaunchTypeAndStrategy)
+	}
 	plan, loc, err := s.validateScheduleRules(in)
 	if err != nil {
 		return schedDefinition{}, err
@@ -238,6 +241,7 @@ func validateScheduleECS(v *violations, ecs *schedEcsParameters) {
 	v.length(ecs.TaskDefinitionArn, p+".taskDefinitionArn", 1, 1600)
 	v.between(ecs.TaskCount, p+".taskCount", 1, 10)
 	v.enum(ecs.LaunchType, p+".launchType", "EC2", "FARGATE", "EXTERNAL")
+	validateCapacityProviders(v, ecs.CapacityProviderStrategy, p+".capacityProviderStrategy")
 	v.length(ecs.PlatformVersion, p+".platformVersion", 1, 64)
 	v.length(ecs.Group, p+".group", 1, 255)
 	v.enum(ecs.PropagateTags, p+".propagateTags", "TASK_DEFINITION")
