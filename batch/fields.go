@@ -121,6 +121,94 @@ type ecsTargetFields struct {
 	propagateTags               string
 	tags                        map[string]string
 	retryAttempts, retryAge     int32
+	ecsExtras
+}
+
+// ecsExtras are the EcsParameters members beyond the task definition, its
+// count, launch type, platform version, network and tags. The config sets
+// the first four; the others are read so that a target that has them shows
+// them in the diff (being removed) rather than losing them silently.
+type ecsExtras struct {
+	capacityProviders        []capacityProvider
+	execCommand, managedTags bool
+	group                    string
+	placementConstraints     []placementConstraint
+	placementStrategy        []placementStrategy
+	referenceID              string
+}
+
+type capacityProvider struct {
+	name         string
+	weight, base int32
+}
+
+type placementConstraint struct{ typ, expression string }
+
+type placementStrategy struct{ typ, field string }
+
+func eventExtras(p *evtypes.EcsParameters) ecsExtras {
+	x := ecsExtras{execCommand: p.EnableExecuteCommand, managedTags: p.EnableECSManagedTags,
+		group: aws.ToString(p.Group), referenceID: aws.ToString(p.ReferenceId)}
+	for _, c := range p.CapacityProviderStrategy {
+		x.capacityProviders = append(x.capacityProviders, capacityProvider{aws.ToString(c.CapacityProvider), c.Weight, c.Base})
+	}
+	for _, c := range p.PlacementConstraints {
+		x.placementConstraints = append(x.placementConstraints, placementConstraint{string(c.Type), aws.ToString(c.Expression)})
+	}
+	for _, c := range p.PlacementStrategy {
+		x.placementStrategy = append(x.placementStrategy, placementStrategy{string(c.Type), aws.ToString(c.Field)})
+	}
+	return x
+}
+
+func scheduleExtras(p *schtypes.EcsParameters) ecsExtras {
+	x := ecsExtras{execCommand: aws.ToBool(p.EnableExecuteCommand), managedTags: aws.ToBool(p.EnableECSManagedTags),
+		group: aws.ToString(p.Group), referenceID: aws.ToString(p.ReferenceId)}
+	for _, c := range p.CapacityProviderStrategy {
+		x.capacityProviders = append(x.capacityProviders, capacityProvider{aws.ToString(c.CapacityProvider), c.Weight, c.Base})
+	}
+	for _, c := range p.PlacementConstraints {
+		x.placementConstraints = append(x.placementConstraints, placementConstraint{string(c.Type), aws.ToString(c.Expression)})
+	}
+	for _, c := range p.PlacementStrategy {
+		x.placementStrategy = append(x.placementStrategy, placementStrategy{string(c.Type), aws.ToString(c.Field)})
+	}
+	return x
+}
+
+// capacityProviderText shows a strategy as one line, in its order:
+// "FARGATE_SPOT (weight 3), FARGATE (weight 1, base 1)".
+func capacityProviderText(cs []capacityProvider) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%s (weight %d", c.name, c.weight)
+		if c.base > 0 {
+			parts[i] += fmt.Sprintf(", base %d", c.base)
+		}
+		parts[i] += ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (x ecsExtras) flatten(fs *fields) {
+	if x.execCommand {
+		fs.add("enable_execute_command", "true")
+	}
+	if x.managedTags {
+		fs.add("enable_ecs_managed_tags", "true")
+	}
+	fs.add("group", x.group)
+	var parts []string
+	for _, c := range x.placementConstraints {
+		parts = append(parts, strings.TrimSuffix(c.typ+" "+c.expression, " "))
+	}
+	fs.add("placement_constraints", strings.Join(parts, ", "))
+	parts = nil
+	for _, c := range x.placementStrategy {
+		parts = append(parts, strings.TrimSuffix(c.typ+" "+c.field, " "))
+	}
+	fs.add("placement_strategy", strings.Join(parts, ", "))
+	fs.add("reference_id", x.referenceID)
 }
 
 func (t ecsTargetFields) flatten(fs *fields) {
@@ -128,6 +216,7 @@ func (t ecsTargetFields) flatten(fs *fields) {
 	fs.add("task_definition", t.taskDefinition)
 	fs.add("count", strconv.Itoa(int(max(t.count, 1))))
 	fs.add("launch_type", t.launchType)
+	fs.add("capacity_provider_strategy", capacityProviderText(t.capacityProviders))
 	pv := t.platformVersion
 	if pv == "" {
 		pv = "LATEST"
@@ -155,6 +244,7 @@ func (t ecsTargetFields) flatten(fs *fields) {
 	fs.add("retry.maximum_attempts", strconv.Itoa(int(attempts)))
 	fs.add("retry.maximum_event_age", fmtDuration(time.Duration(age)*time.Second))
 	fs.add("dead_letter_queue", t.dlq)
+	t.ecsExtras.flatten(fs)
 	inputFields(fs, t.input)
 }
 
@@ -252,6 +342,7 @@ func eventTargetFields(t evtypes.Target) fields {
 			e.publicIP = string(n.AwsvpcConfiguration.AssignPublicIp)
 		}
 		e.propagateTags = string(p.PropagateTags)
+		e.ecsExtras = eventExtras(p)
 		if len(p.Tags) > 0 {
 			e.tags = map[string]string{}
 			for _, tag := range p.Tags {
@@ -312,6 +403,7 @@ func scheduleFields(s *scheduler.GetScheduleOutput) fields {
 			e.publicIP = string(n.AwsvpcConfiguration.AssignPublicIp)
 		}
 		e.propagateTags = string(p.PropagateTags)
+		e.ecsExtras = scheduleExtras(p)
 		for _, m := range p.Tags {
 			if e.tags == nil {
 				e.tags = map[string]string{}

@@ -24,6 +24,7 @@ type runSpec struct {
 	propagateTags           string
 	tags                    map[string]string
 	input                   string
+	ecsExtras
 }
 
 func specOfEventTarget(t evtypes.Target) (runSpec, error) {
@@ -34,7 +35,7 @@ func specOfEventTarget(t evtypes.Target) (runSpec, error) {
 	s := runSpec{
 		cluster: aws.ToString(t.Arn), taskDefinition: aws.ToString(p.TaskDefinitionArn),
 		count: aws.ToInt32(p.TaskCount), launchType: string(p.LaunchType), platformVersion: aws.ToString(p.PlatformVersion),
-		propagateTags: string(p.PropagateTags), input: aws.ToString(t.Input),
+		propagateTags: string(p.PropagateTags), input: aws.ToString(t.Input), ecsExtras: eventExtras(p),
 	}
 	if n := p.NetworkConfiguration; n != nil && n.AwsvpcConfiguration != nil {
 		s.subnets, s.groups, s.publicIP = n.AwsvpcConfiguration.Subnets, n.AwsvpcConfiguration.SecurityGroups, string(n.AwsvpcConfiguration.AssignPublicIp)
@@ -56,7 +57,7 @@ func specOfScheduleTarget(t *schtypes.Target) (runSpec, error) {
 	s := runSpec{
 		cluster: aws.ToString(t.Arn), taskDefinition: aws.ToString(p.TaskDefinitionArn),
 		count: aws.ToInt32(p.TaskCount), launchType: string(p.LaunchType), platformVersion: aws.ToString(p.PlatformVersion),
-		propagateTags: string(p.PropagateTags), input: aws.ToString(t.Input),
+		propagateTags: string(p.PropagateTags), input: aws.ToString(t.Input), ecsExtras: scheduleExtras(p),
 	}
 	if n := p.NetworkConfiguration; n != nil && n.AwsvpcConfiguration != nil {
 		s.subnets, s.groups, s.publicIP = n.AwsvpcConfiguration.Subnets, n.AwsvpcConfiguration.SecurityGroups, string(n.AwsvpcConfiguration.AssignPublicIp)
@@ -83,8 +84,33 @@ func runTaskInput(s runSpec) (*ecs.RunTaskInput, error) {
 		PropagateTags:  ecstypes.PropagateTags(s.propagateTags),
 		StartedBy:      aws.String("ecsctl"),
 	}
-	if in.LaunchType == "" {
+	for _, c := range s.capacityProviders {
+		in.CapacityProviderStrategy = append(in.CapacityProviderStrategy, ecstypes.CapacityProviderStrategyItem{
+			CapacityProvider: aws.String(c.name), Weight: c.weight, Base: c.base})
+	}
+	if in.LaunchType == "" && len(in.CapacityProviderStrategy) == 0 {
 		in.LaunchType = ecstypes.LaunchTypeFargate
+	}
+	in.EnableExecuteCommand, in.EnableECSManagedTags = s.execCommand, s.managedTags
+	if s.group != "" {
+		in.Group = aws.String(s.group)
+	}
+	if s.referenceID != "" {
+		in.ReferenceId = aws.String(s.referenceID)
+	}
+	for _, c := range s.placementConstraints {
+		pc := ecstypes.PlacementConstraint{Type: ecstypes.PlacementConstraintType(c.typ)}
+		if c.expression != "" {
+			pc.Expression = aws.String(c.expression)
+		}
+		in.PlacementConstraints = append(in.PlacementConstraints, pc)
+	}
+	for _, c := range s.placementStrategy {
+		ps := ecstypes.PlacementStrategy{Type: ecstypes.PlacementStrategyType(c.typ)}
+		if c.field != "" {
+			ps.Field = aws.String(c.field)
+		}
+		in.PlacementStrategy = append(in.PlacementStrategy, ps)
 	}
 	if s.platformVersion != "" {
 		in.PlatformVersion = aws.String(s.platformVersion)

@@ -189,6 +189,17 @@ func RuleRequests(cfgName string, b *config.Batch, t target) (*eventbridge.PutRu
 	for _, k := range sortedKeys(b.Tags) {
 		ecsParams.Tags = append(ecsParams.Tags, evtypes.Tag{Key: aws.String(k), Value: aws.String(b.Tags[k])})
 	}
+	if len(b.CapacityProviderStrategy) > 0 {
+		ecsParams.LaunchType = "" // AWS takes a launch type or a strategy, not both
+		for _, c := range b.CapacityProviderStrategy {
+			ecsParams.CapacityProviderStrategy = append(ecsParams.CapacityProviderStrategy, evtypes.CapacityProviderStrategyItem{
+				CapacityProvider: aws.String(c.CapacityProvider), Weight: int32(c.Weight), Base: int32(c.Base)})
+		}
+	}
+	ecsParams.EnableExecuteCommand, ecsParams.EnableECSManagedTags = b.ExecuteCommand(), b.ManagedTags()
+	if b.Group != "" {
+		ecsParams.Group = aws.String(b.Group)
+	}
 	id := t.targetID
 	if id == "" {
 		id = TargetID
@@ -245,6 +256,22 @@ func ScheduleRequest(cfgName string, b *config.Batch, t target) (*scheduler.Crea
 	}
 	for _, k := range sortedKeys(b.Tags) {
 		ecsParams.Tags = append(ecsParams.Tags, map[string]string{k: b.Tags[k]})
+	}
+	if len(b.CapacityProviderStrategy) > 0 {
+		ecsParams.LaunchType = "" // AWS takes a launch type or a strategy, not both
+		for _, c := range b.CapacityProviderStrategy {
+			ecsParams.CapacityProviderStrategy = append(ecsParams.CapacityProviderStrategy, schtypes.CapacityProviderStrategyItem{
+				CapacityProvider: aws.String(c.CapacityProvider), Weight: int32(c.Weight), Base: int32(c.Base)})
+		}
+	}
+	if b.ExecuteCommand() {
+		ecsParams.EnableExecuteCommand = aws.Bool(true)
+	}
+	if b.ManagedTags() {
+		ecsParams.EnableECSManagedTags = aws.Bool(true)
+	}
+	if b.Group != "" {
+		ecsParams.Group = aws.String(b.Group)
 	}
 	attempts, age, _ := retryValues(b)
 	tg := &schtypes.Target{
