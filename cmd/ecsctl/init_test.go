@@ -108,6 +108,27 @@ func initWorld(t *testing.T) *shipWorld {
 			Tags: []evtypes.Tag{{Key: aws.String("job"), Value: aws.String("cleanup")}}},
 	}}})
 	must(err)
+	// Spot capacity, ECS Exec, managed tags and a task group: a rule and a
+	// schedule init adopts with all of them.
+	_, err = ev.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("spot-digest"), ScheduleExpression: aws.String("rate(6 hours)")})
+	must(err)
+	_, err = ev.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("spot-digest"), Targets: []evtypes.Target{{
+		Id: aws.String("digest"), Arn: aws.String(cluster), RoleArn: aws.String("arn:aws:iam::123456789012:role/ecsEventsRole"),
+		EcsParameters: &evtypes.EcsParameters{TaskDefinitionArn: aws.String(webTD), NetworkConfiguration: evNet,
+			CapacityProviderStrategy: []evtypes.CapacityProviderStrategyItem{
+				{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 2}, {CapacityProvider: aws.String("FARGATE"), Weight: 1, Base: 1}},
+			EnableExecuteCommand: true, EnableECSManagedTags: true, Group: aws.String("digests")},
+	}}})
+	must(err)
+	_, err = sch.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
+		Name: aws.String("spot-sweep"), ScheduleExpression: aws.String("cron(15 2 * * ? *)"),
+		FlexibleTimeWindow: &schtypes.FlexibleTimeWindow{Mode: schtypes.FlexibleTimeWindowModeOff},
+		Target: &schtypes.Target{Arn: aws.String(cluster), RoleArn: aws.String("arn:aws:iam::123456789012:role/ecsEventsRole"),
+			EcsParameters: &schtypes.EcsParameters{TaskDefinitionArn: aws.String(webTD), NetworkConfiguration: net(),
+				CapacityProviderStrategy: []schtypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}},
+				EnableExecuteCommand:     aws.Bool(true)}},
+	})
+	must(err)
 	_, err = ev.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("on-upload"), EventPattern: aws.String(`{"source":["aws.s3"]}`)})
 	must(err)
 	_, err = ev.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("fanout"), ScheduleExpression: aws.String("rate(5 minutes)")})
@@ -134,7 +155,7 @@ func TestInitThenScheduleChangesNothing(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("init: exit %d\n%s", code, stderr)
 	}
-	if !strings.Contains(stdout, "wrote "+out+": 2 images, 2 services, 2 batches (2 adopted by name)") {
+	if !strings.Contains(stdout, "wrote "+out+": 2 images, 2 services, 4 batches (4 adopted by name)") {
 		t.Errorf("init result: %s", stdout)
 	}
 	for _, want := range []string{
@@ -177,6 +198,12 @@ func TestInitThenScheduleChangesNothing(t *testing.T) {
 		"    retry:\n      maximum_attempts: 3\n      maximum_event_age: 1h\n",
 		"    propagate_tags: TASK_DEFINITION\n    tags:\n      job: cleanup\n",
 		"# - rule fanout: it has 2 targets",
+		// Capacity providers and the task flags carried over.
+		"    aws_name: spot-digest  # adopted: the EventBridge rule spot-digest\n    schedule: rate(6 hours)\n    service: web\n" +
+			"    capacity_provider_strategy:\n      - {capacity_provider: FARGATE_SPOT, weight: 2}\n      - {capacity_provider: FARGATE, weight: 1, base: 1}\n" +
+			"    enable_execute_command: true\n    enable_ecs_managed_tags: true\n    group: digests\n",
+		"    aws_name: spot-sweep  # adopted: the EventBridge Scheduler schedule spot-sweep in group default\n",
+		"    capacity_provider_strategy:\n      - {capacity_provider: FARGATE_SPOT, weight: 1}\n    enable_execute_command: true\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("generated config lacks:\n%s", want)
@@ -198,7 +225,7 @@ func TestInitThenScheduleChangesNothing(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("batch schedule --dry-run: %d %s", code, stderr)
 	}
-	if strings.Count(stdout, `"action": "unchanged"`) != 2 || strings.Contains(stdout, `"action": "create"`) || strings.Contains(stdout, `"action": "update"`) {
+	if strings.Count(stdout, `"action": "unchanged"`) != 4 || strings.Contains(stdout, `"action": "create"`) || strings.Contains(stdout, `"action": "update"`) {
 		t.Errorf("dry run after init is not all unchanged:\n%s", stdout)
 	}
 	code, _, stderr = w.run("--config", out, "batch", "schedule")

@@ -139,6 +139,28 @@ func (g *gen) render() []byte {
 		if bs.platformVersion != "" {
 			w("%splatform_version: %s\n", in, scalar(bs.platformVersion))
 		}
+		if len(bs.capacityProviders) > 0 {
+			w("%scapacity_provider_strategy:\n", in)
+			for _, c := range bs.capacityProviders {
+				item := "capacity_provider: " + scalar(c.name)
+				if c.weight != 0 {
+					item += fmt.Sprintf(", weight: %d", c.weight)
+				}
+				if c.base != 0 {
+					item += fmt.Sprintf(", base: %d", c.base)
+				}
+				w("%s  - {%s}\n", in, item)
+			}
+		}
+		if bs.execCommand {
+			w("%senable_execute_command: true\n", in)
+		}
+		if bs.managedTags {
+			w("%senable_ecs_managed_tags: true\n", in)
+		}
+		if bs.taskGroup != "" {
+			w("%sgroup: %s\n", in, scalar(bs.taskGroup))
+		}
 		if bs.cpu != "" {
 			w("%scpu: %s\n", in, scalar(bs.cpu))
 		}

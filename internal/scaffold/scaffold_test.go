@@ -150,6 +150,11 @@ func TestGenerateOwnershipAndLimits(t *testing.T) {
 	w.rule(t, "ecsctl.example.nightly", evtypes.Target{Id: aws.String("ecsctl")})
 	w.rule(t, "ecsctl.other-app.job", evtypes.Target{})
 	w.rule(t, "legacy-ec2", evtypes.Target{EcsParameters: &evtypes.EcsParameters{TaskDefinitionArn: aws.String(w.webTD), LaunchType: evtypes.LaunchTypeEc2}})
+	w.rule(t, "asg", evtypes.Target{EcsParameters: &evtypes.EcsParameters{TaskDefinitionArn: aws.String(w.webTD), NetworkConfiguration: w.evNet,
+		CapacityProviderStrategy: []evtypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}, {CapacityProvider: aws.String("my-asg"), Weight: 1}}}})
+	w.rule(t, "placed", evtypes.Target{EcsParameters: &evtypes.EcsParameters{TaskDefinitionArn: aws.String(w.webTD), NetworkConfiguration: w.evNet,
+		CapacityProviderStrategy: []evtypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}},
+		PlacementStrategy:        []evtypes.PlacementStrategy{{Type: evtypes.PlacementStrategyTypeRandom}}, ReferenceId: aws.String("ref")}})
 	w.rule(t, "from-event", evtypes.Target{InputTransformer: &evtypes.InputTransformer{InputTemplate: aws.String(`{"containerOverrides":[]}`)}})
 	w.rule(t, "_odd-input", evtypes.Target{Input: aws.String(`{"containerOverrides":[{"name":"web","command":["x"],"memoryReservation":128}],"taskRoleArn":"arn:aws:iam::123456789012:role/other"}`)})
 	w.schedule(t, &scheduler.CreateScheduleInput{Name: aws.String("ecsctl.example.weekly"), GroupName: aws.String("ecsctl.example")})
@@ -185,6 +190,7 @@ func TestGenerateOwnershipAndLimits(t *testing.T) {
 	for name, want := range map[string]string{
 		"ecsctl.other-app.job": `ecsctl manages it for the config named "other-app"`,
 		"legacy-ec2":           "launch type EC2",
+		"asg":                  "capacity provider my-asg; ecsctl batches are Fargate tasks (FARGATE, FARGATE_SPOT)",
 		"from-event":           "InputPath or InputTransformer",
 	} {
 		if !strings.Contains(skipped[name], want) {
@@ -198,6 +204,9 @@ func TestGenerateOwnershipAndLimits(t *testing.T) {
 		"the override taskRoleArn",
 		"default/ends-soon has settings ecsctl.yml cannot express: deletion after its last run",
 		"a start or end date",
+		"placed has settings ecsctl.yml cannot express: placement constraints or strategies; reference ID; ecsctl removes them when it next changes this rule (batch schedule shows them as removed)",
+		"  placed:\n    # check: runs web:1",
+		"    capacity_provider_strategy:\n      - {capacity_provider: FARGATE_SPOT, weight: 1}\n",
 		`aws_name: _odd-input  # adopted`,
 	} {
 		if !strings.Contains(words(text), words(want)) {

@@ -18,6 +18,7 @@ import (
 	schtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"github.com/ecsctl/ecsctl/batch"
+	"github.com/ecsctl/ecsctl/internal/config"
 )
 
 // batchSpec is a batch as it will be written.
@@ -48,9 +49,19 @@ type batchSpec struct {
 	tags            map[string]string
 	propagateTags   string
 
+	capacityProviders        []capacityProvider
+	execCommand, managedTags bool
+	taskGroup                string
+
 	// noRole / noNetwork: the setting comes from batch_defaults.
 	noRole, noNetwork bool
 	checks            []string
+}
+
+// capacityProvider is one entry of a target's capacity provider strategy.
+type capacityProvider struct {
+	name         string
+	weight, base int32
 }
 
 type containerOverride struct {
@@ -65,7 +76,10 @@ type ecsTarget struct {
 	taskDefinitionARN string
 	count             int32
 	launchType        string
-	capacityProviders []string
+	capacityProviders []capacityProvider
+	execCommand       bool
+	managedTags       bool
+	taskGroup         string
 	platformVersion   string
 	subnets, groups   []string
 	publicIP          string
@@ -152,7 +166,7 @@ func ruleTarget(t evtypes.Target) ecsTarget {
 		propagateTags: string(p.PropagateTags), role: aws.ToString(t.RoleArn), input: aws.ToString(t.Input),
 	}
 	for _, c := range p.CapacityProviderStrategy {
-		et.capacityProviders = append(et.capacityProviders, aws.ToString(c.CapacityProvider))
+		et.capacityProviders = append(et.capacityProviders, capacityProvider{aws.ToString(c.CapacityProvider), c.Weight, c.Base})
 	}
 	if n := p.NetworkConfiguration; n != nil && n.AwsvpcConfiguration != nil {
 		a := n.AwsvpcConfiguration
@@ -170,17 +184,9 @@ func ruleTarget(t evtypes.Target) ecsTarget {
 	if t.DeadLetterConfig != nil {
 		et.dlq = aws.ToString(t.DeadLetterConfig.Arn)
 	}
-	if aws.ToString(p.Group) != "" {
-		et.unsupported = append(et.unsupported, "task group "+aws.ToString(p.Group))
-	}
+	et.taskGroup, et.execCommand, et.managedTags = aws.ToString(p.Group), p.EnableExecuteCommand, p.EnableECSManagedTags
 	if len(p.PlacementConstraints) > 0 || len(p.PlacementStrategy) > 0 {
 		et.unsupported = append(et.unsupported, "placement constraints or strategies")
-	}
-	if p.EnableECSManagedTags {
-		et.unsupported = append(et.unsupported, "ECS managed tags")
-	}
-	if p.EnableExecuteCommand {
-		et.unsupported = append(et.unsupported, "ECS Exec")
 	}
 	if aws.ToString(p.ReferenceId) != "" {
 		et.unsupported = append(et.unsupported, "reference ID")
@@ -255,7 +261,7 @@ func scheduleTarget(t *schtypes.Target) ecsTarget {
 		propagateTags: string(p.PropagateTags), role: aws.ToString(t.RoleArn), input: aws.ToString(t.Input),
 	}
 	for _, c := range p.CapacityProviderStrategy {
-		et.capacityProviders = append(et.capacityProviders, aws.ToString(c.CapacityProvider))
+		et.capacityProviders = append(et.capacityProviders, capacityProvider{aws.ToString(c.CapacityProvider), c.Weight, c.Base})
 	}
 	if n := p.NetworkConfiguration; n != nil && n.AwsvpcConfiguration != nil {
 		a := n.AwsvpcConfiguration
@@ -275,17 +281,9 @@ func scheduleTarget(t *schtypes.Target) ecsTarget {
 	if t.DeadLetterConfig != nil {
 		et.dlq = aws.ToString(t.DeadLetterConfig.Arn)
 	}
-	if aws.ToString(p.Group) != "" {
-		et.unsupported = append(et.unsupported, "task group "+aws.ToString(p.Group))
-	}
+	et.taskGroup, et.execCommand, et.managedTags = aws.ToString(p.Group), aws.ToBool(p.EnableExecuteCommand), aws.ToBool(p.EnableECSManagedTags)
 	if len(p.PlacementConstraints) > 0 || len(p.PlacementStrategy) > 0 {
 		et.unsupported = append(et.unsupported, "placement constraints or strategies")
-	}
-	if aws.ToBool(p.EnableECSManagedTags) {
-		et.unsupported = append(et.unsupported, "ECS managed tags")
-	}
-	if aws.ToBool(p.EnableExecuteCommand) {
-		et.unsupported = append(et.unsupported, "ECS Exec")
 	}
 	if aws.ToString(p.ReferenceId) != "" {
 		et.unsupported = append(et.unsupported, "reference ID")
@@ -309,6 +307,9 @@ func (g *gen) addBatch(spec *batchSpec, et ecsTarget) {
 	switch {
 	case et.launchType == "EC2" || et.launchType == "EXTERNAL":
 		g.skip(spec.kind, spec.awsName, spec.group, "its task runs with launch type %s; ecsctl batches are Fargate tasks", et.launchType)
+		return
+	case nonFargateProvider(et.capacityProviders) != "":
+		g.skip(spec.kind, spec.awsName, spec.group, "its task runs on capacity provider %s; ecsctl batches are Fargate tasks (FARGATE, FARGATE_SPOT)", nonFargateProvider(et.capacityProviders))
 		return
 	case !et.hasNetwork:
 		g.skip(spec.kind, spec.awsName, spec.group, "its task has no awsvpc network configuration; Fargate batches need subnets")
@@ -352,18 +353,27 @@ func (g *gen) addBatch(spec *batchSpec, et ecsTarget) {
 	if et.retryAgeSeconds != nil && time.Duration(*et.retryAgeSeconds)*time.Second != defaultEventAge {
 		spec.retryAge = time.Duration(*et.retryAgeSeconds) * time.Second
 	}
-	if len(et.capacityProviders) > 0 {
-		et.unsupported = append(et.unsupported, "capacity provider strategy "+strings.Join(et.capacityProviders, ", ")+" (ecsctl runs batches with launch type FARGATE)")
-	}
+	spec.capacityProviders, spec.execCommand, spec.managedTags, spec.taskGroup = et.capacityProviders, et.execCommand, et.managedTags, et.taskGroup
 	if et.input != "" {
 		g.readInput(spec, et.input, &et)
 	}
 	if len(et.unsupported) > 0 {
-		spec.checks = append(spec.checks, fmt.Sprintf("%s has settings ecsctl.yml cannot express: %s; ecsctl drops them when it next changes this %s",
+		spec.checks = append(spec.checks, fmt.Sprintf("%s has settings ecsctl.yml cannot express: %s; ecsctl removes them when it next changes this %s (batch schedule shows them as removed)",
 			where, strings.Join(et.unsupported, "; "), spec.kind))
 	}
 	g.batches = append(g.batches, spec)
 	g.res.Batches = append(g.res.Batches, Batch{Name: spec.name, Kind: spec.kind, AWSName: spec.awsName, Group: spec.group, Adopted: spec.adopted})
+}
+
+// nonFargateProvider returns the first capacity provider of a strategy
+// that is not one of Fargate's, or "".
+func nonFargateProvider(cs []capacityProvider) string {
+	for _, c := range cs {
+		if c.name != config.CapacityProviderFargate && c.name != config.CapacityProviderFargateSpot {
+			return c.name
+		}
+	}
+	return ""
 }
 
 // shortTD shows a task definition ARN as family:revision.
