@@ -89,7 +89,7 @@ func (s *Server) ecsRunTaskLocked(in RunTaskInput) ([]*ecsTask, []ecsFailure, er
 		}
 		providers = placeOnProviders(in.CapacityProviderStrategy, in.Count)
 		spec.launchType = "FARGATE"
-		if !strings.HasPrefix(providers[0], "FARGATE") {
+		if providers[0] != "FARGATE" && providers[0] != "FARGATE_SPOT" {
 			spec.launchType = "EC2" // an Auto Scaling group's provider: no instances to place on
 		}
 	}
