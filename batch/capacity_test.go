@@ -7,10 +7,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	evtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	schtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+
+	"github.com/ecsctl/ecsctl/internal/exitcode"
 )
 
 const spotBatches = `
@@ -38,6 +41,7 @@ spot-s:
 // for it and one for the launch type that replaces it.
 func TestScheduleCapacityProviders(t *testing.T) {
 	f := newFixture(t)
+	f.fargateProviders()
 	cfg := f.config(withBatches(spotBatches))
 	f.schedule(cfg, nil)
 	pt := f.requests("events", "PutTargets")[0]["Targets"].([]any)[0].(map[string]any)
@@ -169,6 +173,7 @@ func TestScheduleShowsMembersItRemoves(t *testing.T) {
 // whether the batch is scheduled or not yet.
 func TestRunCapacityProviders(t *testing.T) {
 	f := newFixture(t)
+	f.fargateProviders()
 	cfg := f.config(withBatches(spotBatches))
 	res, err, _ := f.run(RunOptions{Options: f.options(cfg), Name: "spot", NoWait: true})
 	if err != nil || res.From != "config" {
@@ -213,5 +218,48 @@ func TestRunCapacityProviders(t *testing.T) {
 		if aws.ToString(task.Group) == "" || !task.EnableExecuteCommand {
 			t.Errorf("task: group %q, exec %v", aws.ToString(task.Group), task.EnableExecuteCommand)
 		}
+	}
+}
+
+// fargateProviders associates FARGATE and FARGATE_SPOT with the cluster, as
+// Terraform's aws_ecs_cluster_capacity_providers does.
+func (f *fixture) fargateProviders() {
+	f.t.Helper()
+	if _, err := f.ecs.PutClusterCapacityProviders(f.ctx, &ecs.PutClusterCapacityProvidersInput{Cluster: aws.String("example"),
+		CapacityProviders: []string{"FARGATE", "FARGATE_SPOT"}, DefaultCapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{}}); err != nil {
+		f.t.Fatalf("PutClusterCapacityProviders: %v", err)
+	}
+}
+
+// A strategy naming a provider the cluster lacks is refused before any write,
+// by schedule and by run: ECS would refuse every run, and EventBridge would
+// only count that in a metric.
+func TestCapacityProviderNotOnTheCluster(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.ecs.PutClusterCapacityProviders(f.ctx, &ecs.PutClusterCapacityProvidersInput{Cluster: aws.String("example"),
+		CapacityProviders: []string{"FARGATE"}, DefaultCapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.config(withBatches(spotBatches))
+	f.srv.ResetRequests()
+	_, err := Schedule(f.ctx, ScheduleOptions{Options: f.options(cfg)})
+	if code := exitcode.Of(err); code != exitcode.Usage {
+		t.Fatalf("Schedule: exit code %d (%v), want %d", code, err, exitcode.Usage)
+	}
+	for _, want := range []string{
+		`batches.spot.capacity_provider_strategy: capacity provider FARGATE_SPOT is not associated with cluster "example" (it has FARGATE)`,
+		`batches.spot-s.capacity_provider_strategy: capacity provider FARGATE_SPOT is not associated`,
+		"put-cluster-capacity-providers",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	_, err = Run(f.ctx, RunOptions{Options: f.options(cfg), Name: "spot", NoWait: true, Output: &bytes.Buffer{}})
+	if code := exitcode.Of(err); code != exitcode.Usage || !strings.Contains(err.Error(), "FARGATE_SPOT is not associated") {
+		t.Errorf("Run: exit code %d (%v), want %d", code, err, exitcode.Usage)
+	}
+	if w := f.writes(); len(w) != 0 {
+		t.Errorf("writes %v, want none", w)
 	}
 }

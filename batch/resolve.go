@@ -33,20 +33,22 @@ type resolver struct {
 	cfg      *config.Config
 	problems []config.Problem
 
-	mu       sync.Mutex
-	clusters map[string]string                   // cluster name or ARN -> ARN
-	services map[string]*ecstypes.Service        // cluster ARN + "/" + service name
-	taskDefs map[string]*ecstypes.TaskDefinition // identifier as asked -> task definition
-	tdErrors map[string]error                    // identifier -> why it could not be described
+	mu        sync.Mutex
+	clusters  map[string]string                   // cluster name or ARN -> ARN
+	providers map[string][]string                 // cluster ARN -> its associated capacity providers
+	services  map[string]*ecstypes.Service        // cluster ARN + "/" + service name
+	taskDefs  map[string]*ecstypes.TaskDefinition // identifier as asked -> task definition
+	tdErrors  map[string]error                    // identifier -> why it could not be described
 }
 
 func newResolver(opts Options) *resolver {
 	return &resolver{
 		opts: opts, cfg: opts.Config,
-		clusters: map[string]string{},
-		services: map[string]*ecstypes.Service{},
-		taskDefs: map[string]*ecstypes.TaskDefinition{},
-		tdErrors: map[string]error{},
+		clusters:  map[string]string{},
+		providers: map[string][]string{},
+		services:  map[string]*ecstypes.Service{},
+		taskDefs:  map[string]*ecstypes.TaskDefinition{},
+		tdErrors:  map[string]error{},
 	}
 }
 
@@ -153,6 +155,10 @@ func (r *resolver) resolve(ctx context.Context, batches []*config.Batch) (map[st
 		if !r.checkTaskDefinition(b, td) {
 			continue
 		}
+		if ps := r.cfg.CheckCapacityProviders(b, r.cfg.BatchCluster(b), r.providers[clusterARN]); len(ps) > 0 {
+			r.problems = append(r.problems, ps...)
+			continue
+		}
 		out[b.Name] = &resolved{batch: b, target: target{clusterARN: clusterARN, taskDefinitionARN: aws.ToString(td.TaskDefinitionArn)}, taskDef: td}
 	}
 	return out, nil
@@ -181,6 +187,7 @@ func (r *resolver) describeClusters(ctx context.Context, names []string) error {
 			arn := aws.ToString(c.ClusterArn)
 			r.clusters[aws.ToString(c.ClusterName)] = arn
 			r.clusters[arn] = arn
+			r.providers[arn] = c.CapacityProviders
 		}
 	}
 	for _, n := range names {

@@ -38,6 +38,7 @@ func initWorld(t *testing.T) *shipWorld {
 	web := w.service()
 	webTD := aws.ToString(web.TaskDefinition)
 	cluster := aws.ToString(web.ClusterArn)
+	setProviders(t, w, "FARGATE", "FARGATE_SPOT")
 
 	old, err := w.ecs.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
 		Family: aws.String("web"), NetworkMode: ecstypes.NetworkModeAwsvpc,
@@ -217,6 +218,13 @@ func TestInitThenScheduleChangesNothing(t *testing.T) {
 	if code, _, stderr := w.run("--config", out, "validate", "--remote"); code != 0 {
 		t.Fatalf("validate --remote: %d %s", code, stderr)
 	}
+	// A strategy naming a provider the cluster lacks fails validate --remote.
+	setProviders(t, w, "FARGATE")
+	if code, _, stderr := w.run("--config", out, "validate", "--remote"); code != 2 ||
+		!strings.Contains(stderr, `capacity provider FARGATE_SPOT is not associated with cluster "example" (it has FARGATE)`) {
+		t.Fatalf("validate --remote without FARGATE_SPOT on the cluster: %d %s", code, stderr)
+	}
+	setProviders(t, w, "FARGATE", "FARGATE_SPOT")
 
 	// Applying it changes nothing: the dry run says so, and the real run
 	// makes not one write call.
@@ -296,5 +304,15 @@ func TestInitBadInput(t *testing.T) {
 	}
 	if writes := w.srv.Writes(); len(writes) != 0 {
 		t.Fatalf("writes: %+v", writes)
+	}
+}
+
+// setProviders associates capacity providers with cluster example, as
+// Terraform's aws_ecs_cluster_capacity_providers does.
+func setProviders(t *testing.T, w *shipWorld, providers ...string) {
+	t.Helper()
+	if _, err := ecs.NewFromConfig(w.srv.AWSConfig()).PutClusterCapacityProviders(context.Background(), &ecs.PutClusterCapacityProvidersInput{
+		Cluster: aws.String("example"), CapacityProviders: providers, DefaultCapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{}}); err != nil {
+		t.Fatalf("PutClusterCapacityProviders: %v", err)
 	}
 }

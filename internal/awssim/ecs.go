@@ -34,30 +34,31 @@ func newECSState() *ecsState {
 func (s *Server) registerECS() {
 	s.ecs = newECSState()
 	ops := map[string]jsonOp{
-		"CreateCluster":              s.ecsCreateCluster,
-		"DescribeClusters":           s.ecsDescribeClusters,
-		"ListClusters":               s.ecsListClusters,
-		"DeleteCluster":              s.ecsDeleteCluster,
-		"RegisterTaskDefinition":     s.ecsRegisterTaskDefinition,
-		"DescribeTaskDefinition":     s.ecsDescribeTaskDefinition,
-		"DeregisterTaskDefinition":   s.ecsDeregisterTaskDefinition,
-		"DeleteTaskDefinitions":      s.ecsDeleteTaskDefinitions,
-		"ListTaskDefinitions":        s.ecsListTaskDefinitions,
-		"ListTaskDefinitionFamilies": s.ecsListTaskDefinitionFamilies,
-		"CreateService":              s.ecsCreateService,
-		"UpdateService":              s.ecsUpdateService,
-		"DescribeServices":           s.ecsDescribeServices,
-		"ListServices":               s.ecsListServices,
-		"DeleteService":              s.ecsDeleteService,
-		"ListServiceDeployments":     s.ecsListServiceDeployments,
-		"DescribeServiceDeployments": s.ecsDescribeServiceDeployments,
-		"RunTask":                    s.ecsRunTask,
-		"DescribeTasks":              s.ecsDescribeTasks,
-		"ListTasks":                  s.ecsListTasks,
-		"StopTask":                   s.ecsStopTask,
-		"TagResource":                s.ecsTagResource,
-		"UntagResource":              s.ecsUntagResource,
-		"ListTagsForResource":        s.ecsListTagsForResource,
+		"CreateCluster":               s.ecsCreateCluster,
+		"DescribeClusters":            s.ecsDescribeClusters,
+		"ListClusters":                s.ecsListClusters,
+		"DeleteCluster":               s.ecsDeleteCluster,
+		"PutClusterCapacityProviders": s.ecsPutClusterCapacityProviders,
+		"RegisterTaskDefinition":      s.ecsRegisterTaskDefinition,
+		"DescribeTaskDefinition":      s.ecsDescribeTaskDefinition,
+		"DeregisterTaskDefinition":    s.ecsDeregisterTaskDefinition,
+		"DeleteTaskDefinitions":       s.ecsDeleteTaskDefinitions,
+		"ListTaskDefinitions":         s.ecsListTaskDefinitions,
+		"ListTaskDefinitionFamilies":  s.ecsListTaskDefinitionFamilies,
+		"CreateService":               s.ecsCreateService,
+		"UpdateService":               s.ecsUpdateService,
+		"DescribeServices":            s.ecsDescribeServices,
+		"ListServices":                s.ecsListServices,
+		"DeleteService":               s.ecsDeleteService,
+		"ListServiceDeployments":      s.ecsListServiceDeployments,
+		"DescribeServiceDeployments":  s.ecsDescribeServiceDeployments,
+		"RunTask":                     s.ecsRunTask,
+		"DescribeTasks":               s.ecsDescribeTasks,
+		"ListTasks":                   s.ecsListTasks,
+		"StopTask":                    s.ecsStopTask,
+		"TagResource":                 s.ecsTagResource,
+		"UntagResource":               s.ecsUntagResource,
+		"ListTagsForResource":         s.ecsListTagsForResource,
 	}
 	for op, h := range ops {
 		s.handleJSON("ecs", op, h)
@@ -259,6 +260,33 @@ func (s *Server) ecsDeleteCluster(c *jsonCall) (any, error) {
 		}
 	}
 	cl.status = "INACTIVE"
+	return map[string]any{"cluster": s.clusterView(cl, true)}, nil
+}
+
+// ecsPutClusterCapacityProviders replaces the capacity providers associated
+// with a cluster. Only Fargate's own providers exist in the simulator (it has
+// no Auto Scaling groups).
+func (s *Server) ecsPutClusterCapacityProviders(c *jsonCall) (any, error) {
+	var in struct {
+		Cluster           string   `json:"cluster"`
+		CapacityProviders []string `json:"capacityProviders"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.CapacityProviders == nil {
+		return nil, badRequest("InvalidParameterException", "capacityProviders can not be null.")
+	}
+	cl, err := s.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range in.CapacityProviders {
+		if p != "FARGATE" && p != "FARGATE_SPOT" {
+			return nil, badRequest("InvalidParameterException", "The specified capacity provider '%s' does not exist. Specify a valid capacity provider and try again.", p)
+		}
+	}
+	cl.providers = append([]string{}, in.CapacityProviders...)
 	return map[string]any{"cluster": s.clusterView(cl, true)}, nil
 }
 

@@ -83,7 +83,7 @@ func (s *Server) ecsRunTaskLocked(in RunTaskInput) ([]*ecsTask, []ecsFailure, er
 			return nil, nil, badRequest("InvalidParameterException", "%s", err.(*APIError).Message)
 		}
 		for _, c := range in.CapacityProviderStrategy {
-			if c.CapacityProvider != "FARGATE" && c.CapacityProvider != "FARGATE_SPOT" && !containsStr(cl.providers, c.CapacityProvider) {
+			if !containsStr(cl.providers, c.CapacityProvider) {
 				return nil, nil, badRequest("InvalidParameterException", "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.")
 			}
 		}

@@ -3,6 +3,7 @@ package awssim
 import (
 	"context"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,16 @@ func newScheduledWorld(t *testing.T, start time.Time) *scheduledWorld {
 	}
 	w.taskDef = aws.ToString(td.TaskDefinition.TaskDefinitionArn)
 	return w
+}
+
+// fargateProviders associates FARGATE and FARGATE_SPOT with cluster main, as
+// Terraform's aws_ecs_cluster_capacity_providers does.
+func (w *scheduledWorld) fargateProviders() {
+	w.t.Helper()
+	if _, err := w.ecs.PutClusterCapacityProviders(w.ctx, &ecs.PutClusterCapacityProvidersInput{Cluster: aws.String("main"),
+		CapacityProviders: []string{"FARGATE", "FARGATE_SPOT"}, DefaultCapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{}}); err != nil {
+		w.t.Fatalf("PutClusterCapacityProviders: %v", err)
+	}
 }
 
 // advance moves simulated time on and applies what fell due.
@@ -165,6 +176,7 @@ func TestEventsRateRuleCountsFromCreation(t *testing.T) {
 // starts its tasks on the strategy's providers.
 func TestEventsTargetCapacityProviderStrategy(t *testing.T) {
 	w := newScheduledWorld(t, time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+	w.fargateProviders()
 	eb := eventbridge.NewFromConfig(w.srv.AWSConfig())
 	if _, err := eb.PutRule(w.ctx, &eventbridge.PutRuleInput{Name: aws.String("nightly"), ScheduleExpression: aws.String("cron(0 3 * * ? *)")}); err != nil {
 		t.Fatal(err)
@@ -221,6 +233,19 @@ func TestRunTaskCapacityProviders(t *testing.T) {
 		CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("my-asg"), Weight: 1}}})
 	evWantError(t, err, "InvalidParameterException", "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. "+
 		"Associate the capacity provider with the cluster or specify a valid capacity provider and try again.")
+	// Fargate's own providers too must be associated with the cluster first.
+	_, err = w.ecs.RunTask(w.ctx, &ecs.RunTaskInput{Cluster: aws.String("main"), TaskDefinition: aws.String(w.taskDef), NetworkConfiguration: net,
+		CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}})
+	evWantError(t, err, "InvalidParameterException", "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. "+
+		"Associate the capacity provider with the cluster or specify a valid capacity provider and try again.")
+	_, err = w.ecs.PutClusterCapacityProviders(w.ctx, &ecs.PutClusterCapacityProvidersInput{Cluster: aws.String("main"),
+		CapacityProviders: []string{"FARGATE", "my-asg"}, DefaultCapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{}})
+	evWantError(t, err, "InvalidParameterException", "The specified capacity provider 'my-asg' does not exist. Specify a valid capacity provider and try again.")
+	w.fargateProviders()
+	cl, err := w.ecs.DescribeClusters(w.ctx, &ecs.DescribeClustersInput{Clusters: []string{"main"}})
+	if err != nil || len(cl.Clusters) != 1 || strings.Join(cl.Clusters[0].CapacityProviders, ",") != "FARGATE,FARGATE_SPOT" {
+		t.Fatalf("DescribeClusters after PutClusterCapacityProviders: %v %+v", err, cl)
+	}
 
 	out, err := w.ecs.RunTask(w.ctx, &ecs.RunTaskInput{Cluster: aws.String("main"), TaskDefinition: aws.String(w.taskDef), NetworkConfiguration: net,
 		Count: aws.Int32(6), StartedBy: aws.String("cp"),

@@ -67,6 +67,7 @@ func TestSchedulerStartsTasksOnLocalTime(t *testing.T) {
 // launch type, and decides where its tasks run.
 func TestSchedulerCapacityProviderStrategy(t *testing.T) {
 	w := newScheduledWorld(t, time.Date(2026, 3, 7, 12, 0, 0, 0, time.UTC))
+	w.fargateProviders()
 	sc := scheduler.NewFromConfig(w.srv.AWSConfig())
 	tg := schedECSTarget(w.srv)
 	tg.EcsParameters.TaskDefinitionArn = aws.String(w.taskDef)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -50,9 +52,13 @@ func CheckRemote(ctx context.Context, c *Config, api RemoteAPI, repos Repository
 		return fmt.Errorf("describe clusters: %w", err)
 	}
 	active := map[string]bool{}
+	providers := map[string][]string{}
 	for _, cl := range out.Clusters {
 		if aws.ToString(cl.Status) == "ACTIVE" {
 			active[aws.ToString(cl.ClusterName)] = true
+			active[aws.ToString(cl.ClusterArn)] = true
+			providers[aws.ToString(cl.ClusterName)] = cl.CapacityProviders
+			providers[aws.ToString(cl.ClusterArn)] = cl.CapacityProviders
 		}
 	}
 	for _, name := range names {
@@ -95,6 +101,12 @@ func CheckRemote(ctx context.Context, c *Config, api RemoteAPI, repos Repository
 	}
 
 	for _, b := range c.Batches {
+		if cl := c.BatchCluster(b); active[cl] {
+			list = append(list, c.CheckCapacityProviders(b, cl, providers[cl])...)
+		}
+	}
+
+	for _, b := range c.Batches {
 		if b.TaskDefinition == "" {
 			continue
 		}
@@ -131,4 +143,45 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// SettingPath is the config path of a batch's setting: batch_defaults' when
+// the batch took the value from there, else the batch's own.
+func (c *Config) SettingPath(b *Batch, key string) string {
+	own := "batches." + b.Name + "." + key
+	if _, ok := c.positions[own]; !ok {
+		if _, ok := c.positions["batch_defaults."+key]; ok {
+			return "batch_defaults." + key
+		}
+	}
+	return own
+}
+
+// CheckCapacityProviders reports a batch whose capacity provider strategy
+// names a provider its cluster does not have associated (associated is the
+// cluster's capacityProviders, as DescribeClusters answers). ECS refuses to
+// start such a task, and EventBridge only counts the failure in a metric: the
+// batch would never run and nobody would be told.
+func (c *Config) CheckCapacityProviders(b *Batch, cluster string, associated []string) []Problem {
+	var missing []string
+	for _, p := range b.CapacityProviderStrategy {
+		if p == nil || slices.Contains(associated, p.CapacityProvider) || slices.Contains(missing, p.CapacityProvider) {
+			continue
+		}
+		missing = append(missing, p.CapacityProvider)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	has := "has none associated"
+	if len(associated) > 0 {
+		has = "has " + strings.Join(associated, ", ")
+	}
+	what := "capacity provider " + missing[0] + " is"
+	if len(missing) > 1 {
+		what = "capacity providers " + strings.Join(missing, ", ") + " are"
+	}
+	return []Problem{c.Problem(c.SettingPath(b, "capacity_provider_strategy"),
+		"%s not associated with cluster %q (it %s): ECS would refuse every run, and EventBridge only counts that in a metric; associate it (aws ecs put-cluster-capacity-providers, or Terraform's aws_ecs_cluster_capacity_providers) or remove capacity_provider_strategy to use launch type FARGATE",
+		what, cluster, has)}
 }
