@@ -5,8 +5,8 @@
 //
 // An image whose inputs did not change is not built again. Each pushed image
 // carries a content key (see buildContext.key): a sha256 over its build
-// context after .dockerignore, Dockerfile name, target, build args and
-// platform, recorded in ECR as the tag "ecsctl-key-<key>". When ECR already
+// context after .dockerignore, Dockerfile name, target, build args,
+// platform and base images (see bases.go), recorded in ECR as the tag "ecsctl-key-<key>". When ECR already
 // holds an image with the key, that image is reused: the new revision's tag
 // is added to it with PutImage, with no build and no push.
 package build
@@ -49,6 +49,10 @@ type Options struct {
 	Concurrency int
 	// Network is the network mode of RUN steps: default, none or host.
 	Network string
+	// Pull identifies every base image by asking its registry, and pulls
+	// it, even when the engine has an image of that name (docker build
+	// --pull); by default the engine's image is used as it is.
+	Pull bool
 	// Platform overrides every image's platform ("linux/amd64").
 	Platform string
 	// ImageDefinitions is where imagedefinitions.json goes (default: the
@@ -100,6 +104,8 @@ type ImageResult struct {
 	ImageURI string `json:"imageUri,omitempty"`
 	// ContentKey is "sha256:<hex>" (see the package comment).
 	ContentKey string `json:"contentKey"`
+	// Bases are the images its Dockerfile builds on, as the key covers them.
+	Bases []BaseImage `json:"bases,omitempty"`
 	// ImageID is the local image ID when the image was built.
 	ImageID string `json:"imageId,omitempty"`
 	// Containers are the task definition containers that run this image.
@@ -238,7 +244,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 
-	if err := hashContexts(ctx, images, engine, o, outputs); err != nil {
+	auth := &authCache{api: o.ECR}
+	bases := newBaseResolver(o.Docker, o.Pull, func(ctx context.Context, ref string) (string, error) {
+		if !o.NoPush && o.ECR != nil {
+			if a, ok, err := auth.forHost(ctx, registryHost(ref)); ok || err != nil {
+				return a, err
+			}
+		}
+		return dockerAuth(ctx, dockerConfigDir(o.Getenv), ref)
+	})
+	if err := hashContexts(ctx, images, engine, o, bases, outputs); err != nil {
 		return nil, err
 	}
 
@@ -257,7 +272,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 
-	runErr := execute(ctx, images, o)
+	runErr := execute(ctx, images, o, auth, bases)
 	for _, im := range images {
 		res.Images = append(res.Images, im.res)
 	}
@@ -437,7 +452,7 @@ func without(list []string, s string) []string {
 
 // hashContexts reads every context (at most two at once: it is disk and
 // CPU bound) and computes the content keys.
-func hashContexts(ctx context.Context, images []*image, engine engineInfo, o Options, outputs []string) error {
+func hashContexts(ctx context.Context, images []*image, engine engineInfo, o Options, bases *baseResolver, outputs []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for _, im := range images {
@@ -459,7 +474,13 @@ func hashContexts(ctx context.Context, images []*image, engine engineInfo, o Opt
 			if platform == "" {
 				platform = engine.platform
 			}
-			im.key = bc.key(keyInputs{Target: im.cfg.Target, Platform: platform, Args: im.args})
+			src, err := os.ReadFile(im.dockerfile)
+			if err != nil {
+				return fmt.Errorf("image %s: read Dockerfile: %w", im.name, err)
+			}
+			o.Progress.Set(im.name, "identifying base images")
+			im.res.Bases = resolveBases(gctx, im, parseDockerfile(im.dfShown, src), bases, o.Progress)
+			im.key = bc.key(keyInputs{Target: im.cfg.Target, Platform: platform, Args: im.args, Bases: im.res.Bases})
 			im.res.ContentKey = "sha256:" + im.key
 			im.res.ContextBytes = bc.bytes
 			return nil
@@ -556,8 +577,7 @@ func planPush(ctx context.Context, images []*image, o Options) error {
 // execute builds, pushes and tags the images, at most o.Concurrency
 // builds at a time. An image that fails does not stop the others: what
 // they push is reused by the next run.
-func execute(ctx context.Context, images []*image, o Options) error {
-	auth := &authCache{api: o.ECR}
+func execute(ctx context.Context, images []*image, o Options, auth *authCache, bases *baseResolver) error {
 	// Create missing repositories first: the first write of the run.
 	for _, im := range images {
 		if !im.missing {
@@ -594,7 +614,7 @@ func execute(ctx context.Context, images []*image, o Options) error {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			err := runImage(ctx, im, o, auth, slots)
+			err := runImage(ctx, im, o, auth, bases, slots)
 			im.res.Seconds = time.Since(start).Seconds()
 			if err != nil {
 				im.res.Status = Failed
@@ -608,7 +628,7 @@ func execute(ctx context.Context, images []*image, o Options) error {
 	return errors.Join(errs...)
 }
 
-func runImage(ctx context.Context, im *image, o Options, auth *authCache, slots chan struct{}) error {
+func runImage(ctx context.Context, im *image, o Options, auth *authCache, bases *baseResolver, slots chan struct{}) error {
 	im.res.Tags = im.tags
 	if im.lookup != nil && im.lookup.keyDigest != "" {
 		return reuse(ctx, im, o)
@@ -620,6 +640,11 @@ func runImage(ctx context.Context, im *image, o Options, auth *authCache, slots 
 	}
 	defer func() { <-slots }()
 
+	for _, b := range im.res.Bases {
+		if err := bases.fetch(ctx, b, o.Progress, im.name); err != nil {
+			return fmt.Errorf("image %s: %w", im.name, err)
+		}
+	}
 	local := im.localRefs(o.NoPush)
 	o.Progress.Set(im.name, "building")
 	df, _ := os.ReadFile(im.dockerfile)

@@ -21,7 +21,7 @@ import (
 
 // KeyVersion names the definition of the content key below; it is hashed
 // first, so changing the definition changes every key.
-const KeyVersion = "ecsctl content key v1"
+const KeyVersion = "ecsctl content key v2"
 
 // KeyTagPrefix starts the ECR tag that records an image's content key.
 const KeyTagPrefix = "ecsctl-key-"
@@ -234,11 +234,13 @@ type keyInputs struct {
 	Target   string
 	Platform string // the effective platform (the engine's when none is set)
 	Args     map[string]string
+	Bases    []BaseImage // unresolved ones are left out
 }
 
 // key returns the content key: the hex sha256 of a canonical text listing
 // KeyVersion, the Dockerfile's name in the context, the target, the
-// platform, the build args (sorted), and for every entry of the context in
+// platform, the build args (sorted), the base images with the digest or ID
+// each resolved to (see bases.go), and for every entry of the context in
 // walk order its type, path, permission bits (with setuid, setgid, sticky),
 // and for files the size and content sha256, for symlinks the target.
 // Modification times, owners and groups do not count.
@@ -255,6 +257,11 @@ func (bc *buildContext) key(in keyInputs) string {
 	sort.Strings(names)
 	for _, k := range names {
 		fmt.Fprintf(h, "arg %q %q\n", k, in.Args[k])
+	}
+	for _, b := range in.Bases {
+		if b.Unresolved == "" {
+			fmt.Fprintf(h, "base %q %q\n", b.Ref, b.Digest)
+		}
 	}
 	for _, e := range bc.entries {
 		writeEntryKey(h, e)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -102,30 +103,55 @@ type authCache struct {
 	user, password string
 }
 
+// fetch gets the token once. Call with a.mu held.
+func (a *authCache) fetch(ctx context.Context) error {
+	if a.password != "" {
+		return nil
+	}
+	out, err := a.api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		return fmt.Errorf("get ECR authorization token: %w", err)
+	}
+	if len(out.AuthorizationData) == 0 || out.AuthorizationData[0].AuthorizationToken == nil {
+		return errors.New("get ECR authorization token: the answer holds no token")
+	}
+	raw, err := base64.StdEncoding.DecodeString(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
+	if err != nil {
+		return errors.New("get ECR authorization token: the token is not base64")
+	}
+	user, password, ok := strings.Cut(string(raw), ":")
+	if !ok || password == "" {
+		return errors.New("get ECR authorization token: the token is not user:password")
+	}
+	a.user, a.password = user, password
+	return nil
+}
+
 // auth returns the X-Registry-Auth value for pushing to r. The token stays
 // in memory: it is never printed nor written to disk.
 func (a *authCache) auth(ctx context.Context, r *repo) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.password == "" {
-		out, err := a.api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
-		if err != nil {
-			return "", fmt.Errorf("get ECR authorization token: %w", err)
-		}
-		if len(out.AuthorizationData) == 0 || out.AuthorizationData[0].AuthorizationToken == nil {
-			return "", errors.New("get ECR authorization token: the answer holds no token")
-		}
-		raw, err := base64.StdEncoding.DecodeString(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
-		if err != nil {
-			return "", errors.New("get ECR authorization token: the token is not base64")
-		}
-		user, password, ok := strings.Cut(string(raw), ":")
-		if !ok || password == "" {
-			return "", errors.New("get ECR authorization token: the token is not user:password")
-		}
-		a.user, a.password = user, password
+	if err := a.fetch(ctx); err != nil {
+		return "", err
 	}
 	return registryAuth(a.user, a.password, r.host()), nil
+}
+
+var ecrHostRE = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$`)
+
+// forHost returns the X-Registry-Auth value for reading from registry host
+// when it is an ECR registry, with ok false for any other registry.
+func (a *authCache) forHost(ctx context.Context, host string) (auth string, ok bool, err error) {
+	if !ecrHostRE.MatchString(host) {
+		return "", false, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.fetch(ctx); err != nil {
+		return "", false, err
+	}
+	return registryAuth(a.user, a.password, host), true, nil
 }
 
 // lookup is what ECR holds of an image's content key and tags.

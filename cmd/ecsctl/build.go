@@ -28,6 +28,7 @@ func buildCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "create-repositories", Usage: "create missing ECR repositories (scan on push, immutable tags)"},
 			&cli.IntFlag{Name: "concurrency", Usage: "images built at once (default: build.concurrency, else all)"},
 			&cli.StringFlag{Name: "network", Usage: "network mode of RUN steps: default, none or host (default: build.network)"},
+			&cli.BoolFlag{Name: "pull", Usage: "ask the registry for every base image and pull it, even when the engine has one of that name (like docker build --pull)"},
 			&cli.StringFlag{Name: "platform", Usage: "target platform of every image, e.g. linux/amd64 (default: each image's platform)"},
 			&cli.StringFlag{Name: "imagedefs", Usage: "where to write imagedefinitions.json (default: imagedefinitions in the config)"},
 		},
@@ -45,6 +46,7 @@ func buildCommand(g *globals) *cli.Command {
 				Concurrency:        c.Int("concurrency"),
 				Network:            c.String("network"),
 				Platform:           c.String("platform"),
+				Pull:               c.Bool("pull"),
 				ImageDefinitions:   c.String("imagedefs"),
 				Verbose:            !g.printer.Live(),
 			}

@@ -308,7 +308,29 @@ func TestIAMPolicies(t *testing.T) {
 			RepositoryName: aws.String("app"), Force: true}); err != nil {
 			t.Fatal(err)
 		}
-		sub := *r // same observations, this subtest's failures
+		// app builds on a base image in ECR the engine does not have, so
+		// ecsctl pulls it; Docker has credentials for the registry, as
+		// `docker login` or the ECR credential helper leave them.
+		if _, err := w.srv.SeedImage("base", "1", map[string]string{"/etc/base-release": "1\n"}); err != nil {
+			t.Fatal(err)
+		}
+		dockerfile := "FROM " + w.srv.Host() + "/base:1\nCOPY bin/app /app\nCMD [\"/app\", \"serve\"]\n"
+		if err := os.WriteFile(filepath.Join(w.dir, "app", "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := ecr.NewFromConfig(w.srv.AWSConfig()).GetAuthorizationToken(context.Background(), &ecr.GetAuthorizationTokenInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds, _ := json.Marshal(map[string]any{"auths": map[string]any{w.srv.Host(): map[string]string{"auth": aws.ToString(tok.AuthorizationData[0].AuthorizationToken)}}})
+		if err := os.MkdirAll(os.Getenv("DOCKER_CONFIG"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(os.Getenv("DOCKER_CONFIG"), "config.json"), creds, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		w.srv.ResetRequests() // the seeding and the token above are the test's
+		sub := *r             // same observations, this subtest's failures
 		sub.t = t
 		sub.run("build", 0, "build", "--create-repositories")
 		built = true
