@@ -101,11 +101,12 @@ func TestValidateLookupsOfflineAndRemote(t *testing.T) {
 	if n := srv.Count("s3", "GetObject"); n != 1 {
 		t.Errorf("the network state was read %d times, want 1", n)
 	}
-	if n := srv.Count("ssm", "GetParameter"); n != 2 {
-		t.Errorf("GetParameter called %d times, want 2", n)
+	// The two parameters come in one GetParameters call, none one by one.
+	if n, m := srv.Count("ssm", "GetParameters"), srv.Count("ssm", "GetParameter"); n != 1 || m != 0 {
+		t.Errorf("GetParameters called %d times and GetParameter %d, want 1 and 0", n, m)
 	}
 	// --debug shows what was read, never a value.
-	for _, want := range []string{"tfstate network: read s3://shop-tfstate/network/terraform.tfstate", "ssm /shop/db_url: read version 1 (SecureString", "aws SSM GetParameter"} {
+	for _, want := range []string{"tfstate network: read s3://shop-tfstate/network/terraform.tfstate", "ssm /shop/db_url: read version 1 (SecureString", "aws SSM GetParameters"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("--debug output lacks %q:\n%s", want, stderr)
 		}

@@ -55,7 +55,8 @@ func Parse(path string, src []byte, opts LoadOptions) (*Config, error) {
 	}
 	display := displayPath(path)
 	funcs := template.FuncMap{}
-	for k, v := range deferredFuncs() {
+	calls := &lookupCalls{}
+	for k, v := range deferredFuncs(calls) {
 		funcs[k] = v
 	}
 	for k, v := range envFuncs(opts.LookupEnv) {
@@ -73,6 +74,9 @@ func Parse(path string, src []byte, opts LoadOptions) (*Config, error) {
 		}
 		for k, v := range more {
 			funcs[k] = v
+		}
+		if p, ok := opts.Lookups.(Prefetcher); ok && len(calls.states)+len(calls.params) > 0 {
+			p.Prefetch(calls.states, calls.params)
 		}
 		cfg, probs = parseOnce(path, display, src, funcs, false)
 		if err := probs.err(display); err != nil {

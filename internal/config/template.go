@@ -23,10 +23,46 @@ type Lookups interface {
 	Funcs(pre *Config) (template.FuncMap, error)
 }
 
-// deferredFuncs stand in for lookups that are not resolved.
-func deferredFuncs() template.FuncMap {
-	deferred := func(args ...string) string { return Deferred }
-	return template.FuncMap{"tfstate": deferred, "ssm": deferred}
+// Prefetcher is a Lookups that can fetch, all at once, what the first
+// rendering asked for, before the second rendering asks for it one value
+// at a time: the states (by name) and the SSM parameters (by name).
+type Prefetcher interface {
+	Prefetch(states, parameters []string)
+}
+
+// lookupCalls records the lookups a rendering made, each once.
+type lookupCalls struct {
+	states, params []string
+	seen           map[string]bool
+}
+
+func (c *lookupCalls) add(list *[]string, key, name string) {
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if !c.seen[key+name] {
+		c.seen[key+name] = true
+		*list = append(*list, name)
+	}
+}
+
+// deferredFuncs stand in for lookups that are not resolved, recording the
+// calls in calls.
+func deferredFuncs(calls *lookupCalls) template.FuncMap {
+	return template.FuncMap{
+		"tfstate": func(args ...string) string {
+			if len(args) > 0 {
+				calls.add(&calls.states, "tfstate:", args[0])
+			}
+			return Deferred
+		},
+		"ssm": func(args ...string) string {
+			if len(args) == 1 {
+				calls.add(&calls.params, "ssm:", args[0])
+			}
+			return Deferred
+		},
+	}
 }
 
 func envFuncs(lookupEnv func(string) (string, bool)) template.FuncMap {

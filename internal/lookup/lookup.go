@@ -49,14 +49,16 @@ type S3API interface {
 // SSMAPI is the part of *ssm.Client lookups call.
 type SSMAPI interface {
 	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	GetParameters(ctx context.Context, in *ssm.GetParametersInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
 	GetParametersByPath(ctx context.Context, in *ssm.GetParametersByPathInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersByPathOutput, error)
 }
 
 var (
-	_ S3API           = (*s3.Client)(nil)
-	_ SSMAPI          = (*ssm.Client)(nil)
-	_ config.Lookups  = (*Resolver)(nil)
-	_ smithy.APIError = (*smithy.GenericAPIError)(nil)
+	_ S3API             = (*s3.Client)(nil)
+	_ SSMAPI            = (*ssm.Client)(nil)
+	_ config.Lookups    = (*Resolver)(nil)
+	_ config.Prefetcher = (*Resolver)(nil)
+	_ smithy.APIError   = (*smithy.GenericAPIError)(nil)
 )
 
 // Options configure a Resolver.
@@ -88,6 +90,8 @@ type Resolver struct {
 	secretsMu sync.RWMutex
 	secrets   map[string]bool
 
+	logMu sync.Mutex // states are fetched, and logged, concurrently
+
 	awsDone bool
 	awsCfg  aws.Config
 	awsErr  error
@@ -98,6 +102,7 @@ type Resolver struct {
 }
 
 type stateEntry struct {
+	done  chan struct{} // closed once state or err is set
 	state *State
 	err   error
 }
@@ -188,10 +193,12 @@ func (r *Resolver) Lookup(name, address string) (Value, error) {
 }
 
 // State returns the state the config declares as name, fetched on first use.
+// States are fetched concurrently; a second caller of the same state waits
+// for the first.
 func (r *Resolver) State(name string) (*State, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.pre == nil {
+		r.mu.Unlock()
 		return nil, errors.New("lookup: State called before Funcs")
 	}
 	var decl *config.TFState
@@ -203,6 +210,7 @@ func (r *Resolver) State(name string) (*State, error) {
 		}
 	}
 	if decl == nil {
+		r.mu.Unlock()
 		if len(names) == 0 {
 			return nil, fmt.Errorf("no state %q is declared: add it under tfstate: (e.g. tfstate: {%s: {bucket: my-tf-state, key: %s/terraform.tfstate, region: ap-northeast-1}})", name, name, name)
 		}
@@ -211,9 +219,15 @@ func (r *Resolver) State(name string) (*State, error) {
 	}
 	id, source := r.identity(decl)
 	if e, ok := r.states[id]; ok {
+		r.mu.Unlock()
+		<-e.done
 		return e.state, e.err
 	}
-	e := &stateEntry{}
+	e := &stateEntry{done: make(chan struct{})}
+	r.states[id] = e
+	r.mu.Unlock()
+	defer close(e.done)
+
 	var data []byte
 	var err error
 	if decl.Path != "" {
@@ -222,7 +236,9 @@ func (r *Resolver) State(name string) (*State, error) {
 		data, err = r.readS3(decl)
 	}
 	if err == nil {
+		r.mu.Lock()
 		r.fetchedStates++
+		r.mu.Unlock()
 		e.state, err = ParseState(source, data)
 		if err == nil {
 			r.logf("tfstate %s: read %s (%d bytes, serial %d, Terraform %s)", name, source, len(data), e.state.Serial, e.state.TerraformVersion)
@@ -231,8 +247,65 @@ func (r *Resolver) State(name string) (*State, error) {
 	if err != nil {
 		e.err = fmt.Errorf("state %s: %w", name, err)
 	}
-	r.states[id] = e
 	return e.state, e.err
+}
+
+// Prefetch implements config.Prefetcher: it reads the states concurrently,
+// and the parameters ten to a GetParameters call, so the rendering that
+// follows finds them fetched. What it cannot fetch is left for that
+// rendering, which reports it with the usual messages.
+func (r *Resolver) Prefetch(states, parameters []string) {
+	var wg sync.WaitGroup
+	for _, name := range states {
+		wg.Go(func() { _, _ = r.State(name) })
+	}
+	if len(parameters) > 0 {
+		wg.Go(func() { r.prefetchParams(parameters) })
+	}
+	wg.Wait()
+}
+
+// prefetchParams reads plain parameter names (not ARNs, not name:version
+// selectors) with GetParameters.
+func (r *Resolver) prefetchParams(names []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var todo []string
+	for _, n := range names {
+		if _, ok := r.params[n]; !ok && strings.TrimSpace(n) != "" && !strings.ContainsAny(n, ": ") {
+			todo = append(todo, n)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	client, err := r.ssmClient()
+	if err != nil {
+		return
+	}
+	for start := 0; start < len(todo); start += 10 {
+		out, err := client.GetParameters(r.opts.Context, &ssm.GetParametersInput{Names: todo[start:min(start+10, len(todo))], WithDecryption: aws.Bool(true)})
+		if err != nil {
+			return
+		}
+		for i := range out.Parameters {
+			prm := &out.Parameters[i]
+			if name := aws.ToString(prm.Name); contains(todo, name) {
+				p := &paramEntry{}
+				r.params[name] = p
+				r.store(p, name, prm)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // identity is a key that is equal for two declarations of the same state,
@@ -257,9 +330,11 @@ func (r *Resolver) readFile(st *config.TFState) ([]byte, error) {
 	return data, nil
 }
 
-// readS3 reads a state object. Call with r.mu held.
+// readS3 reads a state object. Call without r.mu.
 func (r *Resolver) readS3(st *config.TFState) ([]byte, error) {
+	r.mu.Lock()
 	client, err := r.s3Client(st.Region)
+	r.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -276,13 +351,19 @@ func (r *Resolver) readS3(st *config.TFState) ([]byte, error) {
 		case "NoSuchKey", "NotFound":
 			return nil, fmt.Errorf("no object %q in bucket %q%s%s", st.Key, st.Bucket, where, r.nearbyKeys(client, st))
 		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+			r.mu.Lock()
+			defer r.mu.Unlock()
 			return nil, r.fail(fmt.Errorf("bucket %q is in another region than %q: set region: as in the backend \"s3\" block (%w)", st.Bucket, r.regionOf(st.Region), err))
 		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		return nil, r.fail(fmt.Errorf("get s3://%s/%s: %w", st.Bucket, st.Key, err))
 	}
 	defer out.Body.Close()
 	data, err := io.ReadAll(out.Body)
 	if err != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		return nil, r.fail(fmt.Errorf("read s3://%s/%s: %w", st.Bucket, st.Key, err))
 	}
 	return data, nil
@@ -358,8 +439,13 @@ func (r *Resolver) parameter(name string) (*paramEntry, error) {
 		}
 		return p, p.err
 	}
+	r.store(p, name, out.Parameter)
+	return p, nil
+}
+
+// store fills p from the parameter SSM answered. Call with r.mu held.
+func (r *Resolver) store(p *paramEntry, name string, prm *ssmtypes.Parameter) {
 	r.fetchedParams++
-	prm := out.Parameter
 	p.value = aws.ToString(prm.Value)
 	switch prm.Type {
 	case ssmtypes.ParameterTypeSecureString:
@@ -369,7 +455,6 @@ func (r *Resolver) parameter(name string) (*paramEntry, error) {
 		p.list = true
 	}
 	r.logf("ssm %s: read version %d (%s, %d characters)", name, prm.Version, prm.Type, len(p.value))
-	return p, nil
 }
 
 // nearbyParams lists the parameters next to a missing one, best effort.
@@ -458,6 +543,8 @@ func (r *Resolver) fail(err error) error {
 
 func (r *Resolver) logf(format string, args ...any) {
 	if r.opts.Log != nil {
+		r.logMu.Lock()
+		defer r.logMu.Unlock()
 		fmt.Fprintf(r.opts.Log, format+"\n", args...)
 	}
 }
