@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -125,26 +126,14 @@ func externalImages(df *dockerfile, buildArgs map[string]string) []baseRef {
 				if !ok {
 					continue
 				}
-				if isStageIndex(from) {
-					break
+				if _, err := strconv.Atoi(from); err == nil {
+					break // a stage by its index
 				}
 				add(from, in.line)
 			}
 		}
 	}
 	return refs
-}
-
-func isStageIndex(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // baseResolver identifies base images, each once per run, concurrently,
