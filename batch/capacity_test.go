@@ -115,7 +115,8 @@ func TestScheduleShowsMembersItRemoves(t *testing.T) {
 	s.Target.EcsParameters.PlacementConstraints = []schtypes.PlacementConstraint{{Type: schtypes.PlacementConstraintTypeDistinctInstance}}
 	s.Target.EcsParameters.ReferenceId = aws.String("tokyo-ref")
 	_, err = f.sch.UpdateSchedule(f.ctx, &scheduler.UpdateScheduleInput{Name: s.Name, GroupName: s.GroupName, ScheduleExpression: s.ScheduleExpression,
-		ScheduleExpressionTimezone: s.ScheduleExpressionTimezone, FlexibleTimeWindow: s.FlexibleTimeWindow, Description: s.Description, Target: s.Target})
+		ScheduleExpressionTimezone: s.ScheduleExpressionTimezone, FlexibleTimeWindow: s.FlexibleTimeWindow, Description: s.Description, Target: s.Target,
+		KmsKeyArn: aws.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,6 +142,7 @@ func TestScheduleShowsMembersItRemoves(t *testing.T) {
 ~ schedule ecsctl.example/ecsctl.example.tokyo  (batch tokyo)
     schedule                    cron(30 9 ? * MON-FRI *) -> cron(0 10 ? * MON-FRI *)
     launch_type                 + FARGATE
+    kms_key                     - arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
     capacity_provider_strategy  - FARGATE_SPOT (weight 1)
     placement_constraints       - distinctInstance
     reference_id                - tokyo-ref
@@ -163,8 +165,8 @@ func TestScheduleShowsMembersItRemoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := s.Target.EcsParameters; e.LaunchType != schtypes.LaunchTypeFargate || len(e.CapacityProviderStrategy) != 0 || e.ReferenceId != nil {
-		t.Errorf("schedule target after apply: %+v", e)
+	if e := s.Target.EcsParameters; e.LaunchType != schtypes.LaunchTypeFargate || len(e.CapacityProviderStrategy) != 0 || e.ReferenceId != nil || s.KmsKeyArn != nil {
+		t.Errorf("schedule after apply: KMS key %v, target %+v", aws.ToString(s.KmsKeyArn), e)
 	}
 }
 

@@ -388,6 +388,7 @@ func scheduleFields(s *scheduler.GetScheduleOutput) fields {
 		fs.add("end_date", s.EndDate.UTC().Format(time.RFC3339))
 	}
 	fs.add("description", aws.ToString(s.Description))
+	fs.add("kms_key", aws.ToString(s.KmsKeyArn)) // the config cannot set one: shown as removed
 	t := s.Target
 	if t == nil {
 		return fs

@@ -204,7 +204,7 @@ func TestGenerateOwnershipAndLimits(t *testing.T) {
 		"the override taskRoleArn",
 		"default/ends-soon has settings ecsctl.yml cannot express: deletion after its last run",
 		"a start or end date",
-		"placed has settings ecsctl.yml cannot express: placement constraints or strategies; reference ID; ecsctl removes them when it next changes this rule (batch schedule shows them as removed)",
+		"placed has settings ecsctl.yml cannot express: placement constraints or strategies; reference ID; the next ecsctl batch schedule removes them from this rule (its diff lists them; run it with --dry-run first)",
 		"  placed:\n    # check: runs web:1",
 		"    capacity_provider_strategy:\n      - {capacity_provider: FARGATE_SPOT, weight: 1}\n",
 		`aws_name: _odd-input  # adopted`,

@@ -358,7 +358,7 @@ func (g *gen) addBatch(spec *batchSpec, et ecsTarget) {
 		g.readInput(spec, et.input, &et)
 	}
 	if len(et.unsupported) > 0 {
-		spec.checks = append(spec.checks, fmt.Sprintf("%s has settings ecsctl.yml cannot express: %s; ecsctl removes them when it next changes this %s (batch schedule shows them as removed)",
+		spec.checks = append(spec.checks, fmt.Sprintf("%s has settings ecsctl.yml cannot express: %s; the next ecsctl batch schedule removes them from this %s (its diff lists them; run it with --dry-run first)",
 			where, strings.Join(et.unsupported, "; "), spec.kind))
 	}
 	g.batches = append(g.batches, spec)
