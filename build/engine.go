@@ -281,7 +281,9 @@ func pushImage(ctx context.Context, d Docker, image, ref, auth string, toECR boo
 		cur := layers[msg.ID]
 		switch {
 		case msg.Progress != nil && msg.Progress.Total > 0:
-			cur = [2]int64{msg.Progress.Current, msg.Progress.Total}
+			// The engine counts the bytes it sends (tar headers included)
+			// against the layer's size: a tiny layer would show "2.5 kB / 17 B".
+			cur = [2]int64{min(msg.Progress.Current, msg.Progress.Total), msg.Progress.Total}
 		case msg.Status == "Pushed" || strings.HasPrefix(msg.Status, "Layer already exists") || strings.HasPrefix(msg.Status, "Mounted from"):
 			cur[0] = cur[1]
 			if verbose {

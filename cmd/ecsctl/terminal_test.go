@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -101,4 +102,67 @@ func TestDeployLiveViewOnATerminal(t *testing.T) {
 	if !strings.Contains(stdout.String(), "web  succeeded: deployed web:2") || strings.Contains(stdout.String(), "\x1b[") {
 		t.Errorf("stdout (a pipe) should hold the plain result:\n%q", stdout.String())
 	}
+}
+
+// On a terminal, build shows a compact live view: one line per image with
+// its current step, redrawn in place, and no BuildKit step log (which CI
+// gets as prefixed lines).
+func TestBuildLiveViewOnATerminal(t *testing.T) {
+	cfgPath, _ := buildProject(t)
+	t.Setenv("CI", "") // buildProject says CI
+	t.Setenv("NO_COLOR", "")
+	pty, tty := openPTY(t, 100)
+	var screen bytes.Buffer
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		_, _ = io.Copy(&screen, pty)
+	}()
+	var stdout bytes.Buffer
+	code := run(context.Background(), []string{"ecsctl", "--config", cfgPath, "build", "--create-repositories"}, &stdout, tty)
+	tty.Close()
+	<-read
+	out := screen.String()
+	t.Logf("terminal:\n%q\nstdout:\n%s", out, stdout.String())
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	plain := regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`).ReplaceAllString(out, "")
+	for _, want := range []string{"\r\x1b[2K", "\x1b[J", "\x1b[1mweb\x1b[0m", "\x1b[1mapp\x1b[0m"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the terminal lacks %q", want)
+		}
+	}
+	if regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`).MatchString(out) || strings.Contains(plain, "[app] #") {
+		t.Error("the live view shows CI's stamped step log")
+	}
+	if !regexp.MustCompile(`(?m)^web +\S`).MatchString(strings.ReplaceAll(plain, "\r", "\n")) {
+		t.Errorf("no status line for web:\n%s", plain)
+	}
+	for _, m := range regexp.MustCompile(`pushing \d+ layers +([\d.]+) (\w+) / ([\d.]+) (\w+)`).FindAllStringSubmatch(plain, -1) {
+		if bytesOf(t, m[1], m[2]) > bytesOf(t, m[3], m[4]) {
+			t.Errorf("push progress beyond its total: %q", m[0])
+		}
+	}
+	if !strings.Contains(stdout.String(), "web") || strings.Contains(stdout.String(), "\x1b[") {
+		t.Errorf("stdout (a pipe) should hold the plain result:\n%q", stdout.String())
+	}
+}
+
+// bytesOf reads "36.0" "kB" as a byte count.
+func bytesOf(t *testing.T, n, unit string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		t.Fatalf("progress %q %q: %v", n, unit, err)
+	}
+	switch unit {
+	case "kB":
+		v *= 1e3
+	case "MB":
+		v *= 1e6
+	case "GB":
+		v *= 1e9
+	}
+	return v
 }
