@@ -16,29 +16,29 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ecsctl/ecsctl/internal/awssim"
+	"github.com/ecsctl/ecsctl/internal/dockertest"
 )
 
 // openPTY opens a pseudo-terminal of cols columns: what a program writes to
-// tty, the test reads from pty. A machine without pseudo-terminals (no
-// /dev/ptmx or devpts) cannot show a live view at all: the test is skipped
-// there, saying why.
+// tty, the test reads from pty. Without pseudo-terminals the test fails in CI
+// and is skipped elsewhere, saying why; call it before anything sets CI.
 func openPTY(t *testing.T, cols uint16) (pty, tty *os.File) {
 	t.Helper()
 	pty, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		t.Skipf("no pseudo-terminal on this machine, so no terminal view to test: %v", err)
+		dockertest.Unavailable(t, "no pseudo-terminal on this machine, so no terminal view to test: %v", err)
 	}
 	t.Cleanup(func() { pty.Close() })
 	if err := unix.IoctlSetPointerInt(int(pty.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("no pseudo-terminal on this machine: unlock: %v", err)
+		dockertest.Unavailable(t, "no pseudo-terminal on this machine: unlock: %v", err)
 	}
 	n, err := unix.IoctlGetInt(int(pty.Fd()), unix.TIOCGPTN)
 	if err != nil {
-		t.Skipf("no pseudo-terminal on this machine: pty number: %v", err)
+		dockertest.Unavailable(t, "no pseudo-terminal on this machine: pty number: %v", err)
 	}
 	tty, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		t.Skipf("no pseudo-terminal on this machine: open /dev/pts/%d: %v", n, err)
+		dockertest.Unavailable(t, "no pseudo-terminal on this machine: open /dev/pts/%d: %v", n, err)
 	}
 	t.Cleanup(func() { tty.Close() })
 	if err := unix.IoctlSetWinsize(int(tty.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 40, Col: cols}); err != nil {
@@ -51,6 +51,7 @@ func openPTY(t *testing.T, cols uint16) (pty, tty *os.File) {
 // place (no timestamps), events printed above them, in color, cut to the
 // terminal's width; the result on stdout (a pipe) stays plain.
 func TestDeployLiveViewOnATerminal(t *testing.T) {
+	pty, tty := openPTY(t, 100) // first: newDeploySim sets CI
 	s := newDeploySim(t)
 	t.Setenv("CI", "") // newDeploySim says CI
 	t.Setenv("CODEBUILD_BUILD_ID", "")
@@ -58,7 +59,6 @@ func TestDeployLiveViewOnATerminal(t *testing.T) {
 	// Tasks that take five simulated minutes (0.3 s here) to start: the
 	// view is redrawn several times while the rollout goes on.
 	s.srv.SetBehavior(awssim.BehaviorRule{Image: "registry.example.com/app:v2", Behavior: awssim.Behavior{StartDelay: 5 * time.Minute}})
-	pty, tty := openPTY(t, 100)
 	var screen bytes.Buffer
 	read := make(chan struct{})
 	go func() {
@@ -106,10 +106,10 @@ func TestDeployLiveViewOnATerminal(t *testing.T) {
 // its current step, redrawn in place, and no BuildKit step log (which CI
 // gets as prefixed lines).
 func TestBuildLiveViewOnATerminal(t *testing.T) {
+	pty, tty := openPTY(t, 100) // first: buildProject sets CI
 	cfgPath, _ := buildProject(t)
 	t.Setenv("CI", "") // buildProject says CI
 	t.Setenv("NO_COLOR", "")
-	pty, tty := openPTY(t, 100)
 	var screen bytes.Buffer
 	read := make(chan struct{})
 	go func() {
