@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,7 +100,7 @@ func (r *resolver) resolve(ctx context.Context, batches []*config.Batch) (map[st
 		if !ok {
 			continue
 		}
-		if !contains(byCluster[arn], b.Service) {
+		if !slices.Contains(byCluster[arn], b.Service) {
 			byCluster[arn] = append(byCluster[arn], b.Service)
 		}
 	}
@@ -128,7 +129,7 @@ func (r *resolver) resolve(ctx context.Context, batches []*config.Batch) (map[st
 			continue
 		}
 		want[b] = id
-		if !contains(ids, id) {
+		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}
@@ -162,15 +163,6 @@ func (r *resolver) resolve(ctx context.Context, batches []*config.Batch) (map[st
 		out[b.Name] = &resolved{batch: b, target: target{clusterARN: clusterARN, taskDefinitionARN: aws.ToString(td.TaskDefinitionArn)}, taskDef: td}
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *resolver) describeClusters(ctx context.Context, names []string) error {
@@ -302,7 +294,7 @@ func checkAgainstTaskDefinition(b *config.Batch, td *ecstypes.TaskDefinition) []
 	}
 	containers := containerNames(td)
 	for _, o := range b.Overrides {
-		if !contains(containers, o.Name) {
+		if !slices.Contains(containers, o.Name) {
 			msg := fmt.Sprintf("no container %q in task definition %s; its containers are: %s", o.Name, name, strings.Join(containers, ", "))
 			out = append(out, pathMsg{batchPath(b, "overrides."+o.Name), msg})
 		}

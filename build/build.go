@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -761,7 +762,7 @@ func reuse(ctx context.Context, im *image, o Options) error {
 		return fmt.Errorf("image %s: %w", im.name, err)
 	}
 	for _, t := range prev {
-		if !strings.HasPrefix(t, KeyTagPrefix) && !contains(im.tags, t) {
+		if !strings.HasPrefix(t, KeyTagPrefix) && !slices.Contains(im.tags, t) {
 			im.res.PreviousTags = append(im.res.PreviousTags, t)
 		}
 	}
@@ -778,15 +779,6 @@ func reuse(ctx context.Context, im *image, o Options) error {
 	}
 	im.done(l.keyDigest, o)
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func shortID(id string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -237,7 +238,7 @@ func (p *parser) object(entry int, known []string, lists ...string) map[string]f
 			}
 		}
 		switch {
-		case !contains(known, key):
+		case !slices.Contains(known, key):
 			p.problemAt(keyOff, "%sunknown field %q%s", prefix, key, suggest(key, known))
 			p.skipValue()
 			for _, k := range known {
@@ -281,15 +282,6 @@ func (p *parser) object(entry int, known []string, lists ...string) map[string]f
 }
 
 func hasKey(m map[string]field, k string) bool { _, ok := m[k]; return ok }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // suggest names the field a misspelt key probably meant, or lists them.
 func suggest(key string, known []string) string {

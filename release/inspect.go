@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -279,7 +280,7 @@ func taskIPs(task types.Task) []string {
 	}
 	for _, c := range task.Containers {
 		for _, ni := range c.NetworkInterfaces {
-			if ip := aws.ToString(ni.PrivateIpv4Address); ip != "" && !contains(ips, ip) {
+			if ip := aws.ToString(ni.PrivateIpv4Address); ip != "" && !slices.Contains(ips, ip) {
 				ips = append(ips, ip)
 			}
 		}

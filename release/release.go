@@ -21,6 +21,7 @@ package release
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -248,7 +249,7 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 			continue
 		}
 		trackers = append(trackers, t)
-		if contains(busyNames, p.ref.Name) {
+		if slices.Contains(busyNames, p.ref.Name) {
 			_, dep := busy(p.svc)
 			t.note("deployment %s (%s) is in progress; waiting for it to finish (--wait-for-lock)", dep.ID, familyRevision(dep.TaskDefinition))
 			t.phase = PhaseWaitingForLock

@@ -3,6 +3,7 @@ package release
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -134,7 +135,7 @@ func checkContainers(td *types.TaskDefinition, images map[string]string) error {
 	have := containerNames(td)
 	var unknown []string
 	for name := range images {
-		if !contains(have, name) {
+		if !slices.Contains(have, name) {
 			unknown = append(unknown, name)
 		}
 	}
@@ -151,15 +152,6 @@ func containerNames(td *types.TaskDefinition) []string {
 		names = append(names, aws.ToString(c.Name))
 	}
 	return names
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteList(list []string) string {

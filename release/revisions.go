@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,7 +45,7 @@ func deregisterOld(ctx context.Context, api revisionsAPI, deployed string, keep 
 	}
 	var gone []string
 	for i, a := range arns {
-		if i < keep || contains(protect, a) {
+		if i < keep || slices.Contains(protect, a) {
 			continue
 		}
 		if _, err := api.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(a)}); err != nil {

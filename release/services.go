@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -180,14 +181,14 @@ func assignImages(cfg *config.Config, plans []*servicePlan, refs []ImageRef) err
 				}
 			}
 			for _, r := range refs {
-				if contains(want, r.Container) {
+				if slices.Contains(want, r.Container) {
 					p.images[r.Container] = r.URI // checked against the task definition by render
 					used[r.Container] = true
 				}
 			}
 		} else {
 			for _, r := range refs {
-				if contains(have, r.Container) {
+				if slices.Contains(have, r.Container) {
 					p.images[r.Container] = r.URI
 					used[r.Container] = true
 				}

@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -146,7 +147,7 @@ func (t *tracker) followDeployment(ph Phase, id, taskDef string) {
 	t.phase, t.follow, t.followTD = ph, id, taskDef
 	t.begun = t.env.clock.Now()
 	t.until = t.begun.Add(t.ref.Timeout)
-	if !contains(t.inspectIDs, id) {
+	if !slices.Contains(t.inspectIDs, id) {
 		t.inspectIDs = append(t.inspectIDs, id)
 	}
 }
@@ -238,7 +239,7 @@ func (t *tracker) note(format string, args ...any) {
 
 // fail records a reason the rollout failed (once).
 func (t *tracker) fail(reason string) {
-	if reason == "" || contains(t.res.Failures, reason) {
+	if reason == "" || slices.Contains(t.res.Failures, reason) {
 		return
 	}
 	if len(t.res.Failures) < 50 {

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -195,7 +196,7 @@ func (s *Server) ecsDescribeClusters(c *jsonCall) (any, error) {
 	if len(in.Clusters) == 0 {
 		in.Clusters = []string{"default"}
 	}
-	withTags := containsStr(in.Include, "TAGS")
+	withTags := slices.Contains(in.Include, "TAGS")
 	clusters := []clusterOut{}
 	failures := []ecsFailure{}
 	for _, ref := range in.Clusters {
@@ -295,15 +296,6 @@ type ecsFailure struct {
 	Arn    string `json:"arn,omitempty"`
 	Reason string `json:"reason"`
 	Detail string `json:"detail,omitempty"`
-}
-
-func containsStr(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // nonNil makes a nil string slice marshal as [].

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -409,7 +410,7 @@ func (s *Server) ecsDescribeServices(c *jsonCall) (any, error) {
 	if len(in.Services) == 0 || len(in.Services) > 10 {
 		return nil, badRequest("InvalidParameterException", "services should have between 1 and 10 entries.")
 	}
-	withTags := containsStr(in.Include, "TAGS")
+	withTags := slices.Contains(in.Include, "TAGS")
 	var services [][]byte
 	failures := []ecsFailure{}
 	for _, ref := range in.Services {

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -126,7 +127,7 @@ func (s *Server) ecsListServiceDeployments(c *jsonCall) (any, error) {
 	}
 	var recs []*serviceDeployment
 	for _, r := range svc.history {
-		if len(in.Status) > 0 && !containsStr(in.Status, r.status) {
+		if len(in.Status) > 0 && !slices.Contains(in.Status, r.status) {
 			continue
 		}
 		if in.CreatedAt != nil && (in.CreatedAt.Before != nil && !r.createdAt.Before(time.Time(*in.CreatedAt.Before)) ||

@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -83,7 +84,7 @@ func (s *Server) ecsRunTaskLocked(in RunTaskInput) ([]*ecsTask, []ecsFailure, er
 			return nil, nil, badRequest("InvalidParameterException", "%s", err.(*APIError).Message)
 		}
 		for _, c := range in.CapacityProviderStrategy {
-			if !containsStr(cl.providers, c.CapacityProvider) {
+			if !slices.Contains(cl.providers, c.CapacityProvider) {
 				return nil, nil, badRequest("InvalidParameterException", "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.")
 			}
 		}
@@ -234,7 +235,7 @@ func (s *Server) ecsDescribeTasks(c *jsonCall) (any, error) {
 	if len(in.Tasks) == 0 || len(in.Tasks) > 100 {
 		return nil, badRequest("InvalidParameterException", "Tasks cannot be empty.")
 	}
-	withTags := containsStr(in.Include, "TAGS")
+	withTags := slices.Contains(in.Include, "TAGS")
 	out := struct {
 		Tasks    []taskOut    `json:"tasks"`
 		Failures []ecsFailure `json:"failures"`

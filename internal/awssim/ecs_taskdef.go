@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,7 +123,7 @@ func (s *Server) ecsRegisterTaskDefinition(c *jsonCall) (any, error) {
 		return nil, badRequest("SerializationException", "could not parse request body: %v", err)
 	}
 	for k := range body {
-		if !containsStr(registerTaskDefinitionKeys, k) {
+		if !slices.Contains(registerTaskDefinitionKeys, k) {
 			// A deploy tool that feeds DescribeTaskDefinition's answer back
 			// (taskDefinitionArn, revision, status, ...) fails here, as it
 			// does with the AWS CLI.
@@ -209,7 +210,7 @@ func validateTaskDefinition(family string, body map[string]any, v *tdView) error
 		return err
 	}
 	v.Cpu, v.Memory = cpu, mem
-	if containsStr(v.RequiresCompatibilities, "FARGATE") {
+	if slices.Contains(v.RequiresCompatibilities, "FARGATE") {
 		if v.NetworkMode != "awsvpc" {
 			return badRequest("ClientException", "Fargate only supports network mode ‘awsvpc’.")
 		}
@@ -342,7 +343,7 @@ func applyTaskDefinitionDefaults(body map[string]any, v tdView) {
 func (td *taskDef) requiresAttributes() []map[string]string {
 	var names []string
 	add := func(n string) {
-		if !containsStr(names, n) {
+		if !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -476,7 +477,7 @@ func (s *Server) ecsDescribeTaskDefinition(c *jsonCall) (any, error) {
 		return nil, badRequest("ClientException", "Unable to describe task definition.")
 	}
 	out := map[string]any{"taskDefinition": td.rendered}
-	if containsStr(in.Include, "TAGS") {
+	if slices.Contains(in.Include, "TAGS") {
 		out["tags"] = tagsOrEmpty(td.tags)
 	}
 	return out, nil

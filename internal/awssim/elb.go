@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -302,7 +303,7 @@ func (s *Server) elbDescribeTargetGroups(c *queryCall) (any, error) {
 		}
 	default:
 		for _, tg := range s.sortedGroups() {
-			if lbArn == "" || containsStr(tg.lbArns, lbArn) {
+			if lbArn == "" || slices.Contains(tg.lbArns, lbArn) {
 				matched = append(matched, tg)
 			}
 		}

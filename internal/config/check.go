@@ -40,18 +40,7 @@ func check(c *Config, pos map[string]position, deferred map[string]bool, probs *
 		}
 	}
 
-	// where names the path of a batch's setting: batch_defaults' when the
-	// value came from there, else the batch's own (positioned at the batch
-	// when the key is missing).
-	where := func(b *Batch, key string) string {
-		own := "batches." + b.Name + "." + key
-		if _, ok := pos[own]; !ok {
-			if _, ok := pos["batch_defaults."+key]; ok {
-				return "batch_defaults." + key
-			}
-		}
-		return own
-	}
+	where := c.SettingPath // batch_defaults' path when the value came from there
 	present := func(path string) bool { _, ok := pos[path]; return ok }
 
 	checkTFState(c, add)

@@ -146,7 +146,8 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // SettingPath is the config path of a batch's setting: batch_defaults' when
-// the batch took the value from there, else the batch's own.
+// the batch took the value from there, else the batch's own (positioned at
+// the batch when the key is missing).
 func (c *Config) SettingPath(b *Batch, key string) string {
 	own := "batches." + b.Name + "." + key
 	if _, ok := c.positions[own]; !ok {

@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -290,22 +291,13 @@ func (r *Resolver) prefetchParams(names []string) {
 		}
 		for i := range out.Parameters {
 			prm := &out.Parameters[i]
-			if name := aws.ToString(prm.Name); contains(todo, name) {
+			if name := aws.ToString(prm.Name); slices.Contains(todo, name) {
 				p := &paramEntry{}
 				r.params[name] = p
 				r.store(p, name, prm)
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // identity is a key that is equal for two declarations of the same state,

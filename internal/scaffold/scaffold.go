@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -305,10 +306,10 @@ func (g *gen) mapImages() {
 				byRepo[repo] = im
 				g.images = append(g.images, im)
 			}
-			if !contains(im.containers, cname) {
+			if !slices.Contains(im.containers, cname) {
 				im.containers = append(im.containers, cname)
 			}
-			if !contains(im.services, s.name) {
+			if !slices.Contains(im.services, s.name) {
 				im.services = append(im.services, s.name)
 			}
 		}
@@ -347,15 +348,6 @@ func imageName(repo string, taken map[string]bool) string {
 		name = fmt.Sprintf("%s-%d", strings.ReplaceAll(repo, "/", "-"), i)
 	}
 	return name
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (g *gen) check(note string) {
