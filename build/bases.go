@@ -288,7 +288,7 @@ func resolveBases(ctx context.Context, im *image, df *dockerfile, r *baseResolve
 	wg.Wait()
 	for i, b := range imgs {
 		if b.Unresolved != "" {
-			out.Event(im.name, fmt.Sprintf("warning: base image %s (%s:%d) is not part of the content key, so a change to it alone will not rebuild this image: %s",
+			out.Event(im.name, fmt.Sprintf("warning: base image %s (%s:%d) is not part of the content key, so a change to it alone will not rebuild this image: %s; fix that, or pin the image by digest (FROM name@sha256:...)",
 				b.Ref, im.dfShown, refs[i].line, b.Unresolved))
 		}
 	}

@@ -179,6 +179,7 @@ type image struct {
 	extraTags  []string
 
 	bc  *buildContext
+	df  *dockerfile // as read when the key was computed
 	key string
 
 	repo     *repo // ECR repository; nil for another registry or NoPush
@@ -479,8 +480,9 @@ func hashContexts(ctx context.Context, images []*image, engine engineInfo, o Opt
 			if err != nil {
 				return fmt.Errorf("image %s: read Dockerfile: %w", im.name, err)
 			}
+			im.df = parseDockerfile(im.dfShown, src)
 			o.Progress.Set(im.name, "identifying base images")
-			im.res.Bases = resolveBases(gctx, im, parseDockerfile(im.dfShown, src), bases, o.Progress)
+			im.res.Bases = resolveBases(gctx, im, im.df, bases, o.Progress)
 			im.key = bc.key(keyInputs{Target: im.cfg.Target, Platform: platform, Args: im.args, Bases: im.res.Bases})
 			im.res.ContentKey = "sha256:" + im.key
 			im.res.ContextBytes = bc.bytes
@@ -648,9 +650,8 @@ func runImage(ctx context.Context, im *image, o Options, auth *authCache, bases 
 	}
 	local := im.localRefs(o.NoPush)
 	o.Progress.Set(im.name, "building")
-	df, _ := os.ReadFile(im.dockerfile)
 	spec := buildSpec{
-		image: im.name, dockerfile: im.dfShown, ctx: im.bc, df: parseDockerfile(im.dfShown, df),
+		image: im.name, dockerfile: im.dfShown, ctx: im.bc, df: im.df,
 		tags: local, target: im.cfg.Target, platform: im.platform, args: im.args, network: o.Network,
 		labels: map[string]string{
 			"org.opencontainers.image.revision": im.revTag,
